@@ -1,0 +1,179 @@
+"""Load and validate config.yaml: every mistake names its key and what was expected."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_ENV = "NEWSBOT_CONFIG"
+DEFAULT_CONFIG = "config.yaml"
+
+
+class ConfigError(ValueError):
+    """A config problem a user can fix; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    max_tokens: int = 200
+    min_tokens: int = 40
+    encoding: str = "cl100k_base"
+
+    def check(self) -> None:
+        _require(self.max_tokens >= 16, "chunking.max_tokens", "an integer >= 16")
+        _require(
+            0 <= self.min_tokens < self.max_tokens,
+            "chunking.min_tokens",
+            "an integer >= 0 and below chunking.max_tokens",
+        )
+
+
+@dataclass(frozen=True)
+class BM25Config:
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+    def check(self) -> None:
+        _require(self.k1 >= 0, "bm25.k1", "a number >= 0")
+        _require(0 <= self.b <= 1, "bm25.b", "a number between 0 and 1")
+        _require(self.epsilon >= 0, "bm25.epsilon", "a number >= 0")
+
+
+@dataclass(frozen=True)
+class AnswersConfig:
+    count: int = 3
+    candidates: int = 20
+    min_coverage: float = 0.4
+    max_unseen: float = 0.5
+
+    def check(self) -> None:
+        _require(1 <= self.count <= 10, "answers.count", "an integer from 1 to 10")
+        _require(self.candidates >= self.count, "answers.candidates", "an integer >= answers.count")
+        _require(0 < self.min_coverage <= 1, "answers.min_coverage", "a number in (0, 1]")
+        _require(0 < self.max_unseen <= 1, "answers.max_unseen", "a number in (0, 1]")
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus: Path = Path("corpus")
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    bm25: BM25Config = field(default_factory=BM25Config)
+    answers: AnswersConfig = field(default_factory=AnswersConfig)
+
+    def check(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if hasattr(value, "check"):
+                value.check()
+
+    def with_corpus(self, corpus: str | Path) -> Config:
+        return dataclasses.replace(self, corpus=Path(corpus).expanduser().resolve())
+
+
+def _require(ok: bool, key: str, expected: str) -> None:
+    if not ok:
+        raise ConfigError(f"config key '{key}': expected {expected}")
+
+
+def _type_name(tp: Any) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    if tp in names:
+        return names[tp]
+    if tp is Path:
+        return "a path (string)"
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        (inner, *_) = typing.get_args(tp)
+        return f"a list of {_type_name(inner).removeprefix('an ').removeprefix('a ')}s"
+    return "a mapping"
+
+
+def _convert(value: Any, tp: Any, key: str) -> Any:
+    """Check one YAML value against a dataclass field type (no silent coercion)."""
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{key}': expected a mapping, got {value!r}")
+        return _build(tp, value, key + ".")
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        (inner, *_) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}': expected {_type_name(tp)}, got {value!r}")
+        return tuple(_convert(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, int | float) and not isinstance(value, bool),
+        str: isinstance(value, str),
+        Path: isinstance(value, str) and value != "",
+    }[tp]
+    if not ok:
+        raise ConfigError(f"config key '{key}': expected {_type_name(tp)}, got {value!r}")
+    return Path(value) if tp is Path else tp(value)
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            expected = ", ".join(sorted(known))
+            raise ConfigError(
+                f"config key '{prefix}{key}': unknown key (expected one of: {expected})"
+            )
+    values = {k: _convert(v, hints[k], prefix + k) for k, v in data.items()}
+    return cls(**values)
+
+
+def _resolve_paths(obj: Any, base: Path) -> Any:
+    """Make every Path field absolute, relative to the config file's folder."""
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, Path):
+            changes[f.name] = (base / value.expanduser()).resolve()
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _resolve_paths(value, base)
+    return dataclasses.replace(obj, **changes)
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """--config, then $NEWSBOT_CONFIG, then ./config.yaml if it exists."""
+    chosen = explicit or os.environ.get(CONFIG_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    default = Path(DEFAULT_CONFIG)
+    return default if default.is_file() else None
+
+
+def parse_config(text: str, base: Path, name: str = DEFAULT_CONFIG) -> Config:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: expected a mapping of keys at the top level")
+    config = _build(Config, data)
+    config.check()
+    return _resolve_paths(config, base)
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """The config a command runs with; defaults when no file is found."""
+    path = config_path(explicit)
+    if path is None:
+        return _resolve_paths(Config(), Path.cwd())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    return parse_config(text, path.resolve().parent, str(path))

@@ -1,0 +1,188 @@
+"""The question-answering engine: corpus in, ranked passages and answers out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.analysis import analyze, spans
+from retrieval.answer import Candidate, Question, best_snippet, coverage, highlight, unseen_weight
+from retrieval.chunking import TokenCounter, chunk_articles, token_counter
+from retrieval.config import Config
+from retrieval.index import BM25Index, BM25Params
+from retrieval.ingest import ingest
+from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
+
+log = logging.getLogger("newsbot.engine")
+
+MAX_QUESTION_CHARS = 1000
+
+
+class QuestionError(ValueError):
+    """A question the engine cannot use; the message tells the user what to do."""
+
+
+class UnknownPublisherError(QuestionError):
+    pass
+
+
+def source_of(article: Article) -> Source:
+    return Source(
+        headline=article.headline,
+        publisher=article.publisher or None,
+        published=article.published or None,
+        file=article.file,
+        url=article.url or None,
+    )
+
+
+def candidate(engine_chunk: int, chunk: Chunk, article: Article, score: float) -> Candidate:
+    return Candidate(engine_chunk, chunk.article, score, chunk.text, article.headline)
+
+
+@dataclass
+class Engine:
+    config: Config
+    articles: list[Article]
+    chunks: list[Chunk]
+    index: BM25Index
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @classmethod
+    def from_articles(
+        cls,
+        articles: Sequence[Article],
+        config: Config,
+        skipped: Sequence[Skipped] = (),
+        count: TokenCounter | None = None,
+    ) -> Engine:
+        c = config.chunking
+        count = count or token_counter(c.encoding)
+        chunks = chunk_articles(articles, c.max_tokens, c.min_tokens, count)
+        docs = [
+            analyze(candidate(i, ch, articles[ch.article], 0.0).indexed_text)
+            for i, ch in enumerate(chunks)
+        ]
+        p = config.bm25
+        index = BM25Index.build(docs, BM25Params(p.k1, p.b, p.epsilon))
+        return cls(config, list(articles), chunks, index, list(skipped))
+
+    @classmethod
+    def from_config(cls, config: Config) -> Engine:
+        report = ingest(config.corpus)
+        engine = cls.from_articles(report.articles, config, report.skipped)
+        log.info(
+            "indexed %d articles as %d chunks from %s (%d skipped)",
+            len(engine.articles),
+            len(engine.chunks),
+            config.corpus,
+            len(report.skipped),
+        )
+        return engine
+
+    # -- queries -------------------------------------------------------------------------
+
+    def publishers(self) -> list[str]:
+        return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
+
+    def _publisher_mask(self, publisher: str | None) -> np.ndarray | None:
+        if not publisher:
+            return None
+        wanted = publisher.strip().casefold()
+        articles = {i for i, a in enumerate(self.articles) if a.publisher.casefold() == wanted}
+        if not articles:
+            known = ", ".join(self.publishers()) or "none"
+            raise UnknownPublisherError(
+                f"No articles from publisher '{publisher}'. Known publishers: {known}."
+            )
+        return np.fromiter((c.article in articles for c in self.chunks), bool, len(self.chunks))
+
+    def _terms(self, text: str) -> list[str]:
+        text = text.strip()
+        if not text:
+            raise QuestionError("Ask a question, for example: Who chaired the meeting?")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"That question is {len(text)} characters long; please keep it under "
+                f"{MAX_QUESTION_CHARS}."
+            )
+        terms = analyze(text)
+        if not terms:
+            raise QuestionError(
+                "That question has only very common words; name what you are asking about, "
+                "for example a person, place or event."
+            )
+        return terms
+
+    def search(self, query: str, top: int = 5, publisher: str | None = None) -> list[Hit]:
+        """Ranked passages for a query, best first."""
+        terms = self._terms(query)
+        ids, scores = self.index.top_k(terms, top, self._publisher_mask(publisher))
+        return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def _hit(self, chunk_id: int, score: float) -> Hit:
+        chunk = self.chunks[chunk_id]
+        return Hit(chunk_id, score, chunk.text, source_of(self.articles[chunk.article]))
+
+    def question(self, text: str) -> Question:
+        unseen_idf = unseen_weight(self.index.size)
+        weights, unseen = {}, set()
+        for term in analyze(text):
+            idf = self.index.term_idf(term)
+            if idf is None:
+                unseen.add(term)
+            weights[term] = unseen_idf if idf is None else idf
+        return Question(text, weights, frozenset(unseen))
+
+    def ask(self, text: str, publisher: str | None = None) -> Reply:
+        """Answer with extractive snippets from different articles, or abstain."""
+        terms = self._terms(text)
+        cfg = self.config.answers
+        ids, scores = self.index.top_k(terms, cfg.candidates, self._publisher_mask(publisher))
+        question = self.question(text)
+        candidates = [
+            candidate(int(i), self.chunks[i], self.articles[self.chunks[i].article], float(s))
+            for i, s in zip(ids, scores, strict=True)
+        ]
+        strong = [c for c in candidates if coverage(question, c.indexed_text) >= cfg.min_coverage]
+        if not strong or question.unseen_share >= cfg.max_unseen:
+            return Reply(text, False, reason=self._abstain_reason(text, candidates))
+        top = strong[0].score
+        bm25 = {c.chunk: c.score for c in strong}
+        snippets = [s for c in strong if (s := best_snippet(question, c, top)) is not None]
+        snippets.sort(key=lambda s: -s.score)
+        answers: list[Answer] = []
+        seen_articles: set[int] = set()
+        seen_text: set[str] = set()
+        for snip in snippets:
+            chunk = self.chunks[snip.chunk]
+            raw = chunk.text[snip.start : snip.end]
+            key = re.sub(r"\W+", " ", raw.casefold()).strip()
+            if snip.article in seen_articles or key in seen_text:
+                continue
+            seen_articles.add(snip.article)
+            seen_text.add(key)
+            answers.append(
+                Answer(
+                    snippet=highlight(raw, set(question.weights)),
+                    passage=chunk.text,
+                    score=round(bm25[snip.chunk], 4),
+                    source=source_of(self.articles[snip.article]),
+                )
+            )
+            if len(answers) == cfg.count:
+                break
+        return Reply(text, bool(answers), tuple(answers))
+
+    def _abstain_reason(self, text: str, candidates: Sequence[Candidate]) -> str:
+        missing = [text[a:b] for term, a, b in spans(text) if self.index.term_idf(term) is None]
+        if missing:
+            words = ", ".join(dict.fromkeys(missing))
+            return f"The indexed articles never mention: {words}."
+        if not candidates:
+            return "No indexed article matches this question."
+        return "No indexed article covers enough of this question to answer it."

@@ -1,0 +1,89 @@
+"""Plain dataclasses shared by every stage of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as ingested: several may come from one file."""
+
+    headline: str
+    paragraphs: tuple[str, ...]
+    file: str  # corpus-relative path, never an absolute host path
+    position: int = 0  # 0 for a page's main article, 1.. for its related entries
+    publisher: str = ""
+    published: str = ""  # as the page gives it: "4 days ago", "2025-07-10", ...
+    url: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.file}#{self.position}"
+
+    @property
+    def text(self) -> str:
+        """The body as one string; chunk spans index into it."""
+        return PARAGRAPH_SEPARATOR.join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: one paragraph, part of a long one, or short ones joined."""
+
+    article: int  # index into the corpus' article list
+    paragraph: int  # first paragraph of the article this chunk covers
+    start: int  # character span inside Article.text: text == article.text[start:end]
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or part of one) that was not ingested, and why."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Source:
+    headline: str
+    publisher: str | None
+    published: str | None
+    file: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    snippet: str  # answering sentence(s), query terms in **bold**
+    passage: str  # the chunk the snippet came from
+    score: float
+    source: Source
+
+
+@dataclass(frozen=True)
+class Reply:
+    question: str
+    answered: bool
+    answers: tuple[Answer, ...] = ()
+    reason: str = ""  # why it abstained, for people; empty when answered
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage for `search`."""
+
+    chunk: int
+    score: float
+    passage: str
+    source: Source
+
+
+@dataclass
+class IngestReport:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
