@@ -20,7 +20,8 @@ EXPECTED_SHARED = {
         "an hour ago",
     ),
     ("000_f2ef984220df779f.txt", 3): (
-        "We're becoming inured to Trump's outbursts – but when he goes quiet, we need to be worried",
+        "We're becoming inured to Trump's outbursts – "
+        "but when he goes quiet, we need to be worried",
         "The Guardian",
         "2 hours ago",
     ),
@@ -34,7 +35,11 @@ EXPECTED_SHARED = {
         "Yahoo",
         "27 minutes ago",
     ),
-    ("003_d84d7595829b207d.txt", 2): ("Trump, Zelensky see progress with Putin", "The Hill", "28 minutes ago"),
+    ("003_d84d7595829b207d.txt", 2): (
+        "Trump, Zelensky see progress with Putin",
+        "The Hill",
+        "28 minutes ago",
+    ),
     ("003_d84d7595829b207d.txt", 3): (
         "Paxton investigates O'Rourke-led group over Texas Democrats' funding",
         "Axios",
@@ -140,7 +145,9 @@ def test_junk_detection_is_about_shape_not_one_string():
     assert is_junk("Try The Sentinel free for 14 days with unlimited access.")
     assert is_junk("Image credit: Reuters")
     assert not is_junk("The subscription model has made the paper profitable, its editor said.")
-    assert clean_line("Shares fell\u200b Error in retrieving data  sharply") == "Shares fell sharply"
+    assert (
+        clean_line("Shares fell\u200b Error in retrieving data  sharply") == "Shares fell sharply"
+    )
 
 
 def test_bundled_corpus_pages_parse_too():

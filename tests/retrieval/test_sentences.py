@@ -37,7 +37,10 @@ def test_splits_at_real_boundaries_and_keeps_closing_quotes():
 
 
 def test_sentence_after_a_number_still_ends():
-    assert split_sentences("Prices rose 5. Then they fell.") == ["Prices rose 5.", "Then they fell."]
+    assert split_sentences("Prices rose 5. Then they fell.") == [
+        "Prices rose 5.",
+        "Then they fell.",
+    ]
 
 
 @given(st.text(max_size=400))

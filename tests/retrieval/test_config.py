@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from retrieval.config import ConfigError, load_config, parse_config
+
+
+def test_the_shipped_config_loads_and_points_at_the_bundled_corpus():
+    config = load_config(str(ROOT / "config.yaml"))
+    assert config.corpus == ROOT / "corpus"
+    assert config.chunking.encoding == "cl100k_base"
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path):
+    config = parse_config("corpus: news\n", tmp_path)
+    assert config.corpus == tmp_path / "news"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("bm25:\n  k2: 1\n", "bm25.k2", "unknown key"),
+        ("colour: red\n", "colour", "unknown key"),
+        ("bm25:\n  k1: fast\n", "bm25.k1", "a number"),
+        ("bm25:\n  b: 2\n", "bm25.b", "between 0 and 1"),
+        ("chunking:\n  max_tokens: 12.5\n", "chunking.max_tokens", "an integer"),
+        ("chunking:\n  max_tokens: true\n", "chunking.max_tokens", "an integer"),
+        ("chunking:\n  min_tokens: 500\n", "chunking.min_tokens", "below chunking.max_tokens"),
+        ("answers: 3\n", "answers", "a mapping"),
+        ("answers:\n  count: 0\n", "answers.count", "from 1 to 10"),
+        ("corpus: 5\n", "corpus", "a path"),
+    ],
+)
+def test_mistakes_name_the_key_and_what_was_expected(tmp_path, text, key, expected):
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, tmp_path)
+    assert f"'{key}'" in str(err.value) and expected in str(err.value)
+
+
+def test_env_var_chooses_the_file_and_flag_beats_it(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("corpus: from-env\n")
+    b.write_text("corpus: from-flag\n")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(a))
+    assert load_config(None).corpus.name == "from-env"
+    assert load_config(str(b)).corpus.name == "from-flag"
+
+
+def test_unreadable_or_invalid_files_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(str(tmp_path / "missing.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bm25: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(str(bad))
+
+
+def test_no_file_means_defaults(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None).corpus == Path(tmp_path / "corpus").resolve()
