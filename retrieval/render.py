@@ -47,15 +47,11 @@ def reply_text(reply: Reply, ansi: bool = False) -> str:
         return f"No answer in the indexed articles. {reply.reason}".strip()
     blocks = []
     for n, answer in enumerate(reply.answers, start=1):
-        blocks.append(
-            "\n".join(
-                [
-                    emphasize(_indent(answer.snippet, "   ", f"{n}. "), ansi),
-                    _indent(shorten(answer.passage, PASSAGE_CHARS), "   │ "),
-                    "   — " + source_line(answer.source),
-                ]
-            )
-        )
+        lines = [emphasize(_indent(answer.snippet, "   ", f"{n}. "), ansi)]
+        if answer.snippet.replace("**", "").split() != answer.passage.split():
+            lines.append(_indent(shorten(answer.passage, PASSAGE_CHARS), "   │ "))
+        lines.append("   — " + source_line(answer.source))
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
