@@ -202,28 +202,20 @@ def _with_quote(snippet: Snippet, text: str, sentences: Sequence[tuple[int, int]
     return snippet
 
 
-def highlight(text: str, terms: set[str]) -> str:
-    """Wrap the words of text that match the question's terms in **bold**.
+def highlight_spans(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
+    """Spans of text whose words match the question's terms.
 
-    Adjacent matches separated only by spaces share one pair of markers.
+    Adjacent matches separated only by spaces merge into one span.
     """
     marks: list[list[int]] = []
     for term, start, end in spans(text):
         if term not in terms:
             continue
-        if marks and marks[-1][1] >= start:
+        if marks and (marks[-1][1] >= start or text[marks[-1][1] : start].strip() == ""):
             marks[-1][1] = max(marks[-1][1], end)
-        elif marks and text[marks[-1][1] : start].strip() == "":
-            marks[-1][1] = end
         else:
             marks.append([start, end])
-    out, last = [], 0
-    for start, end in marks:
-        out.append(text[last:start])
-        out.append(f"**{text[start:end]}**")
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    return tuple((a, b) for a, b in marks)
 
 
 def unseen_weight(chunks: int) -> float:

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrieval.analysis import analyze, spans
-from retrieval.answer import Candidate, Question, best_snippet, coverage, highlight, unseen_weight
+from retrieval.answer import (
+    Candidate,
+    Question,
+    best_snippet,
+    coverage,
+    highlight_spans,
+    unseen_weight,
+)
 from retrieval.chunking import TokenCounter, chunk_articles, token_counter
 from retrieval.config import Config
 from retrieval.index import BM25Index, BM25Params
@@ -168,7 +175,8 @@ class Engine:
             seen_text.add(key)
             answers.append(
                 Answer(
-                    snippet=highlight(raw, set(question.weights)),
+                    text=raw,
+                    marks=highlight_spans(raw, set(question.weights)),
                     passage=chunk.text,
                     score=round(bm25[snip.chunk], 4),
                     source=source_of(self.articles[snip.article]),

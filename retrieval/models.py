@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -59,10 +60,31 @@ class Source:
 
 @dataclass(frozen=True)
 class Answer:
-    snippet: str  # answering sentence(s), query terms in **bold**
-    passage: str  # the chunk the snippet came from
-    score: float
+    text: str  # the answering sentence(s), as in the article
+    marks: tuple[tuple[int, int], ...]  # spans of text that match the question
+    passage: str  # the chunk the sentence came from
+    score: float  # the chunk's BM25 score
     source: Source
+
+    @property
+    def snippet(self) -> str:
+        """The answering text with the question's terms in **bold**."""
+        return mark_up(self.text, self.marks)
+
+
+def mark_up(text: str, marks: Sequence[tuple[int, int]], escape: Callable[[str], str] = str) -> str:
+    """Wrap each marked span in **bold**, escaping everything else with `escape`.
+
+    Escaping happens piece by piece, so text that holds its own asterisks can
+    never open or close our bold.
+    """
+    out, last = [], 0
+    for start, end in marks:
+        out.append(escape(text[last:start]))
+        out.append(f"**{escape(text[start:end])}**")
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from retrieval.analysis import analyze
-from retrieval.answer import Candidate, Question, _cover_width, best_snippet, highlight
+from retrieval.answer import Candidate, Question, _cover_width, best_snippet, highlight_spans
+from retrieval.models import mark_up
 
 
 def _question(text: str) -> Question:
@@ -9,13 +10,20 @@ def _question(text: str) -> Question:
 def test_highlight_bolds_matches_and_joins_adjacent_ones():
     terms = set(analyze("air defence systems funding"))
     text = "He would help fund Patriot air defence systems for Ukraine."
-    assert highlight(text, terms) == (
+    assert mark_up(text, highlight_spans(text, terms)) == (
         "He would help **fund** Patriot **air defence systems** for Ukraine."
     )
 
 
 def test_highlight_leaves_text_alone_when_nothing_matches():
-    assert highlight("Nothing here.", {"zzz"}) == "Nothing here."
+    assert highlight_spans("Nothing here.", {"zzz"}) == ()
+
+
+def test_mark_up_escapes_around_the_marks_only():
+    def escape(s):
+        return s.replace("*", "\\*")
+
+    assert mark_up("a *b* c", ((3, 4),), escape) == "a \\***b**\\* c"
 
 
 def test_cover_width_is_the_shortest_stretch_with_every_term():
