@@ -31,7 +31,7 @@ STOP_WORDS = frozenset(
     very was wasn't we we'd we'll we're we've were weren't what what's when when's where
     where's whether which while who who's whom whose why why's will with within without
     won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves
-    tell told say said says ask asked
+    tell told say said says ask asked go goes going went gone happen happens happened
     """.split()
 )
 

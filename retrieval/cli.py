@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,11 +28,10 @@ from retrieval.render import (
 )
 
 USER_ERRORS = (ConfigError, CorpusError, EncodingError, QuestionError, EvalFileError)
-Command = Callable[[argparse.Namespace, Config], int]
 
 
-class UsageError(Exception):
-    pass
+class CommandError(Exception):
+    """A problem the user can fix: printed as one line on stderr, exit code 2."""
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +40,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
 
 
-def build_parser() -> argparse.ArgumentParser:
+AddCommands = Callable[[argparse._SubParsersAction], None]
+
+
+def build_parser(*extensions: AddCommands) -> argparse.ArgumentParser:
+    """The `newsbot` parser; `extensions` add commands (the bot adds serve and sync)."""
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description="Answer questions about a folder of news articles, with sources.",
@@ -70,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("questions", type=Path, help="YAML list of {question, expect|abstain}")
     ev.set_defaults(run=cmd_eval)
 
+    for extend in extensions:
+        extend(sub)
     for sp in sub.choices.values():
         _common(sp)
     return parser
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     if args.question is None and not args.json:
-        raise UsageError("ask needs a QUESTION (or --json to read questions from stdin)")
+        raise CommandError("ask needs a QUESTION (or --json to read questions from stdin)")
     engine = Engine.from_config(config)
     if args.question is not None:
         reply = engine.ask(args.question, args.publisher)
@@ -100,7 +104,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     if args.top < 1:
-        raise UsageError("--top must be at least 1")
+        raise CommandError("--top must be at least 1")
     hits = Engine.from_config(config).search(args.query, args.top, args.publisher)
     if args.json:
         for hit in hits:
@@ -111,15 +115,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
-    engine = Engine.from_config(config)
-    per_article = Counter(c.article for c in engine.chunks)
-    wanted = args.publisher.casefold() if args.publisher else None
-    rows = [
-        (a, per_article[i])
-        for i, a in enumerate(engine.articles)
-        if wanted is None or a.publisher.casefold() == wanted
-    ]
-    print(sources_text(rows))
+    print(sources_text(Engine.from_config(config).sources(args.publisher)))
     return 0
 
 
@@ -130,8 +126,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *extensions: AddCommands) -> int:
+    args = build_parser(*extensions).parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="newsbot: %(levelname)s: %(message)s",
@@ -142,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.corpus:
             config = config.with_corpus(args.corpus)
         return args.run(args, config)
-    except (*USER_ERRORS, UsageError) as exc:
+    except (*USER_ERRORS, CommandError) as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 2
 

@@ -61,11 +61,38 @@ class AnswersConfig:
 
 
 @dataclass(frozen=True)
+class BotConfig:
+    guilds: tuple[int, ...] = ()
+    answer_channels: tuple[int, ...] = ()
+    cooldown_uses: int = 5
+    cooldown_seconds: float = 60.0
+    search_limit: int = 10
+    page_size: int = 5
+    defer_after_seconds: float = 2.0
+    view_timeout_seconds: float = 900.0
+    workers: int = 2
+
+    def check(self) -> None:
+        _require(self.cooldown_uses >= 1, "bot.cooldown_uses", "an integer >= 1")
+        _require(self.cooldown_seconds >= 0, "bot.cooldown_seconds", "a number >= 0")
+        _require(1 <= self.search_limit <= 25, "bot.search_limit", "an integer from 1 to 25")
+        _require(1 <= self.page_size <= 10, "bot.page_size", "an integer from 1 to 10")
+        _require(
+            0 <= self.defer_after_seconds <= 2.5,
+            "bot.defer_after_seconds",
+            "a number from 0 to 2.5 (Discord drops replies after 3 s)",
+        )
+        _require(self.view_timeout_seconds > 0, "bot.view_timeout_seconds", "a number > 0")
+        _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: Path = Path("corpus")
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     bm25: BM25Config = field(default_factory=BM25Config)
     answers: AnswersConfig = field(default_factory=AnswersConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
 
     def check(self) -> None:
         for f in dataclasses.fields(self):

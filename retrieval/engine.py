@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -96,9 +97,7 @@ class Engine:
     def publishers(self) -> list[str]:
         return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
 
-    def _publisher_mask(self, publisher: str | None) -> np.ndarray | None:
-        if not publisher:
-            return None
+    def _articles_from(self, publisher: str) -> set[int]:
         wanted = publisher.strip().casefold()
         articles = {i for i, a in enumerate(self.articles) if a.publisher.casefold() == wanted}
         if not articles:
@@ -106,7 +105,25 @@ class Engine:
             raise UnknownPublisherError(
                 f"No articles from publisher '{publisher}'. Known publishers: {known}."
             )
+        return articles
+
+    def _publisher_mask(self, publisher: str | None) -> np.ndarray | None:
+        if not publisher:
+            return None
+        articles = self._articles_from(publisher)
         return np.fromiter((c.article in articles for c in self.chunks), bool, len(self.chunks))
+
+    def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
+        """Indexed articles (optionally one publisher's) with their chunk counts."""
+        wanted = self._articles_from(publisher) if publisher else range(len(self.articles))
+        per_article = Counter(c.article for c in self.chunks)
+        return [(self.articles[i], per_article[i]) for i in sorted(wanted)]
+
+    def validate(self, text: str, publisher: str | None = None) -> None:
+        """Raise QuestionError for a question or publisher the engine cannot use (cheap)."""
+        self._terms(text)
+        if publisher:
+            self._articles_from(publisher)
 
     def _terms(self, text: str) -> list[str]:
         text = text.strip()

@@ -1,0 +1,166 @@
+"""The Discord client: holds the engine, runs searches off the event loop, syncs commands."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cooldown import Cooldown
+from bot.formatting import notice
+from retrieval.config import BotConfig
+from retrieval.engine import Engine, QuestionError
+
+log = logging.getLogger("newsbot.bot")
+T = TypeVar("T")
+
+EXTENSIONS = ("bot.exts.ask", "bot.exts.search", "bot.exts.sources", "bot.exts.help")
+OUR_FAULT = (
+    "Something went wrong on our side while answering. It has been logged; please try again."
+)
+
+
+def intents_for(settings: BotConfig) -> discord.Intents:
+    """Guilds and messages; message content only when un-mentioned questions are answered."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = bool(settings.answer_channels)
+    return intents
+
+
+class NewsBot(commands.Bot):
+    def __init__(self, engine: Engine, settings: BotConfig, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents_for(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.engine = engine
+        self.settings = settings
+        self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
+        self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self._warn_about_message_content()
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """To the configured guilds (instant), or globally when none are listed."""
+        if self.settings.guilds:
+            for guild_id in self.settings.guilds:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (may take up to an hour to appear)", len(synced))
+
+    def _warn_about_message_content(self) -> None:
+        if not self.settings.answer_channels or self.application is None:
+            return
+        flags = self.application.flags
+        if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+            log.warning(
+                "bot.answer_channels is set but the Message Content intent is not enabled for "
+                "this application (Developer Portal > Bot > Privileged Gateway Intents); "
+                "only questions that mention the bot can be answered"
+            )
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: questions are handled by the ask extension's listener."""
+
+    async def close(self) -> None:
+        await super().close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run_engine(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking engine call in the worker threads, never on the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+
+    def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for publisher options: known publishers containing what was typed."""
+        typed = current.casefold()
+        names = [n for n in self.engine.publishers() if typed in n.casefold()]
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+
+    async def deliver(
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], T],
+        render: Callable[[T], tuple[discord.Embed, discord.ui.View | None]],
+        ephemeral: bool = False,
+    ) -> None:
+        """Answer an interaction with slow work: reply at once if it is quick, else defer first.
+
+        Discord drops a reply that takes over 3 s, so after `defer_after_seconds`
+        the interaction is deferred ("thinking…") and the answer follows up.
+        """
+        task = asyncio.ensure_future(self.run_engine(work))
+        done, _ = await asyncio.wait({task}, timeout=self.settings.defer_after_seconds)
+        if not done:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        embed, view = render(await task)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        if interaction.response.is_done():
+            message = await interaction.followup.send(
+                embed=embed, ephemeral=ephemeral, wait=True, **extra
+            )
+        else:
+            callback = await interaction.response.send_message(
+                embed=embed, ephemeral=ephemeral, **extra
+            )
+            message = callback.resource if callback else None
+        if view is not None and isinstance(message, discord.Message | discord.InteractionMessage):
+            view.message = message
+
+    async def cooled_down(self, interaction: discord.Interaction) -> bool:
+        """True (and the user is told politely) when this user is asking too fast."""
+        wait = self.cooldown.retry_after(interaction.user.id)
+        if wait > 0:
+            await send_notice(interaction, cooldown_text(wait))
+        return wait > 0
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """User mistakes get their message; our faults are logged and reported briefly."""
+        cause = getattr(error, "original", error)
+        if isinstance(cause, QuestionError):
+            text = str(cause)
+        else:
+            log.error(
+                "error in /%s", interaction.command and interaction.command.name, exc_info=cause
+            )
+            text = OUR_FAULT
+        await send_notice(interaction, text)
+
+
+def cooldown_text(wait: float) -> str:
+    return f"You're asking quickly — please wait {max(1, round(wait))} s and try again."
+
+
+async def send_notice(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral note, whether or not the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(notice(text), ephemeral=True)
+        else:
+            await interaction.response.send_message(notice(text), ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver a notice for interaction %s", interaction.id)

@@ -1,0 +1,95 @@
+"""/ask and questions that mention the bot: the answer card."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import OUR_FAULT, NewsBot, cooldown_text
+from bot.formatting import answer_embed, notice
+from bot.views import AnswerView
+from retrieval.engine import QuestionError
+from retrieval.models import Reply
+
+log = logging.getLogger("newsbot.bot")
+
+EMPTY_MENTION = (
+    "Ask me a question after the mention, for example: @newsbot who chaired the meeting?"
+)
+
+
+def card(reply: Reply, owner_id: int, timeout: float) -> tuple[discord.Embed, AnswerView | None]:
+    """The answer card and its buttons (none when there is nothing to page or show)."""
+    view = AnswerView(reply, owner_id, timeout) if reply.answered else None
+    return answer_embed(reply), view
+
+
+def question_from_mention(content: str, bot_id: int) -> str:
+    """The message text without the bot's mention(s)."""
+    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Answer a question from the news, with sources")
+    @app_commands.describe(question="e.g. Who chaired the meeting of defence ministers?")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        if await self.bot.cooled_down(interaction):
+            return
+        self.bot.engine.validate(question)  # a QuestionError reaches the tree's error handler
+        timeout = self.bot.settings.view_timeout_seconds
+        await self.bot.deliver(
+            interaction,
+            lambda: self.bot.engine.ask(question),
+            lambda reply: card(reply, interaction.user.id, timeout),
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot:
+            return
+        mentioned = any(user.id == me.id for user in message.mentions)
+        listening = (
+            message.channel.id in self.bot.settings.answer_channels
+            and message.content.rstrip().endswith("?")
+        )
+        if not (mentioned or listening):
+            return
+        await self.answer_message(message, question_from_mention(message.content, me.id))
+
+    async def answer_message(self, message: discord.Message, question: str) -> None:
+        reply_to = message.reply
+        wait = self.bot.cooldown.retry_after(message.author.id)
+        if wait > 0:
+            await reply_to(notice(cooldown_text(wait)), mention_author=False)
+            return
+        try:
+            if not question:
+                raise QuestionError(EMPTY_MENTION)
+            self.bot.engine.validate(question)
+            async with message.channel.typing():
+                reply = await self.bot.run_engine(self.bot.engine.ask, question)
+            embed, view = card(reply, message.author.id, self.bot.settings.view_timeout_seconds)
+            extra = {"view": view} if view is not None else {}
+            sent = await reply_to(embed=embed, mention_author=False, **extra)
+            if view is not None:
+                view.message = sent
+        except QuestionError as exc:
+            await reply_to(notice(str(exc)), mention_author=False)
+        except Exception:
+            log.exception("error answering message %s", message.id)
+            try:
+                await reply_to(notice(OUR_FAULT), mention_author=False)
+            except discord.HTTPException:
+                log.warning("could not report the error for message %s", message.id)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,54 @@
+"""/search: ranked passages with scores and sources, paged."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import NewsBot
+from bot.formatting import search_embeds
+from bot.views import PagerView
+
+
+class Search(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search", description="Ranked passages from the news, with sources")
+    @app_commands.describe(
+        query="words to look for",
+        publisher="only passages from this publisher",
+        limit="how many passages (1-25)",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        publisher: str | None = None,
+        limit: app_commands.Range[int, 1, 25] | None = None,
+    ) -> None:
+        if await self.bot.cooled_down(interaction):
+            return
+        self.bot.engine.validate(query, publisher)
+        top = limit or self.bot.settings.search_limit
+        size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
+
+        def render(hits):
+            pages = search_embeds(query, hits, size, publisher)
+            view = PagerView(pages, interaction.user.id, timeout) if len(pages) > 1 else None
+            return pages[0], view
+
+        await self.bot.deliver(
+            interaction, lambda: self.bot.engine.search(query, top, publisher), render
+        )
+
+    @search.autocomplete("publisher")
+    async def publisher_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.bot.publisher_choices(current)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Search(bot))

@@ -1,0 +1,224 @@
+"""Discord replies as pure functions: data in, embeds and text out, within Discord's limits.
+
+discord.py does not check sizes, so every string that reaches Discord passes
+through `fit`, which escapes corpus text (its asterisks, underscores, backticks
+and mentions stay literal), keeps only our own **bold**, and cuts at a sentence
+or word boundary with an ellipsis, never over the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import discord
+
+from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+FIELDS_LIMIT = 25
+EMBEDS_LIMIT = 10
+TOTAL_EMBED_LIMIT = 6000
+
+# Our own, tighter choices for readability.
+SNIPPET_CHARS = 1500
+CONTEXT_CHARS = 900
+FOOTER_BUDGET = 200
+FIELD_NAME_BUDGET = 200
+ELLIPSIS = "…"
+COLOUR = discord.Colour(0x2B6CB0)
+MUTED = discord.Colour(0x718096)
+
+_LINE_START = re.compile(r"^(?=#{1,3}\s|>|-#\s|\d+\.\s|[-*+]\s)", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+def escape(text: str) -> str:
+    """Corpus or user text made literal: no markdown, no working mentions."""
+    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_mentions(text)
+    return _LINE_START.sub("\\\\", text)
+
+
+def _cut_point(text: str, budget: int) -> int:
+    """Where to cut text to keep at most `budget` characters: a sentence end, else a space."""
+    if len(text) <= budget:
+        return len(text)
+    window = text[: budget + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= budget + 1]
+    if ends and ends[-1] >= budget // 2:
+        return ends[-1]
+    space = window.rfind(" ")
+    return space if space > 0 else budget  # one word longer than the budget: cut it
+
+
+def fit(text: str, limit: int, marks: Sequence[tuple[int, int]] = (), escaped: bool = True) -> str:
+    """Render text (with optional bold marks) escaped and cut to at most `limit` characters."""
+    quote = escape if escaped else str
+    budget = limit
+    while True:
+        cut = _cut_point(text, budget)
+        kept = [(a, min(b, cut)) for a, b in marks if a < cut]
+        body = mark_up(text[:cut].rstrip(), [(a, b) for a, b in kept if a < b], quote)
+        rendered = body if cut >= len(text) else body.rstrip(" ,;:") + ELLIPSIS
+        if len(rendered) <= limit:
+            return rendered
+        budget = max(0, budget - (len(rendered) - limit) - 1)
+        if budget == 0:
+            return ELLIPSIS[:limit]
+
+
+def plain(text: str, limit: int) -> str:
+    """For footers and author names: Discord shows markdown there literally, so only
+    mentions are defused."""
+    return fit(discord.utils.escape_mentions(text), limit, escaped=False)
+
+
+def source_line(source: Source, extra: str = "") -> str:
+    """publisher · published · file (· extra), unescaped."""
+    parts = [source.publisher, source.published, source.file, extra]
+    return " · ".join(p for p in parts if p)
+
+
+def source_footer(source: Source, extra: str = "") -> str:
+    return plain(source_line(source, extra), FOOTER_LIMIT)
+
+
+def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
+    """The answer card: answering sentence in bold terms, its context, and its source."""
+    if not reply.answered:
+        return abstain_embed(reply)
+    answer = reply.answers[index]
+    embed = discord.Embed(
+        title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
+        url=answer.source.url or None,
+        description=fit(answer.text, SNIPPET_CHARS, answer.marks),
+        colour=COLOUR,
+    )
+    if _context_adds(answer):
+        embed.add_field(name="Context", value=fit(answer.passage, CONTEXT_CHARS), inline=False)
+    embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
+    count = f"answer {index + 1} of {len(reply.answers)}"
+    embed.set_footer(text=source_footer(answer.source, count))
+    return embed
+
+
+def _context_adds(answer: Answer) -> bool:
+    return answer.text.split() != answer.passage.split()
+
+
+def abstain_embed(reply: Reply) -> discord.Embed:
+    description = (
+        "I could not find this in the articles I have indexed, so I won't guess.\n\n"
+        + (f"{reply.reason}\n\n" if reply.reason else "")
+        + "Try naming a person, place or event from the news, or `/search` for passages."
+    )
+    embed = discord.Embed(
+        title="No answer in the indexed articles",
+        description=fit(description, DESCRIPTION_LIMIT, escaped=False),
+        colour=MUTED,
+    )
+    embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
+    return embed
+
+
+def passage_embed(answer: Answer) -> discord.Embed:
+    """The whole passage an answer came from (sent ephemerally)."""
+    embed = discord.Embed(
+        title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
+        url=answer.source.url or None,
+        description=fit(answer.passage, DESCRIPTION_LIMIT),
+        colour=COLOUR,
+    )
+    embed.set_footer(text=source_footer(answer.source))
+    return embed
+
+
+def _pages(count: int, size: int) -> int:
+    return max(1, -(-count // size))
+
+
+def search_embeds(
+    query: str, hits: Sequence[Hit], page_size: int, publisher: str | None = None
+) -> list[discord.Embed]:
+    """Ranked passages, `page_size` per page, each a field with score and source."""
+    title = fit(f"Search: {query}", TITLE_LIMIT)
+    if not hits:
+        where = f" from {escape(publisher)}" if publisher else ""
+        return [discord.Embed(title=title, description=f"No passage matches{where}.", colour=MUTED)]
+    # Share what a page may hold (6000) between its fields, after title and footer.
+    per_field = (TOTAL_EMBED_LIMIT - TITLE_LIMIT - FOOTER_BUDGET) // page_size
+    value_limit = min(FIELD_VALUE_LIMIT, per_field - FIELD_NAME_BUDGET)
+    total = _pages(len(hits), page_size)
+    scope = f" · publisher: {publisher}" if publisher else ""
+    pages = []
+    for p in range(total):
+        embed = discord.Embed(title=title, colour=COLOUR)
+        for n, hit in enumerate(hits[p * page_size : (p + 1) * page_size], start=p * page_size + 1):
+            number = f"{n}. "
+            label = f"{hit.source.headline or '(untitled)'} ({hit.score:.2f})"
+            name = number + fit(label, FIELD_NAME_BUDGET - len(number))
+            where = fit(source_line(hit.source), value_limit // 3)
+            passage = fit(hit.passage, value_limit - len(where) - 1)
+            embed.add_field(name=name, value=f"{passage}\n{where}", inline=False)
+        embed.set_footer(
+            text=plain(f"page {p + 1} of {total} · {len(hits)} passages{scope}", FOOTER_BUDGET)
+        )
+        pages.append(embed)
+    return pages
+
+
+def sources_embeds(
+    rows: Sequence[tuple[Article, int]], page_size: int, publisher: str | None = None
+) -> list[discord.Embed]:
+    """The indexed articles, paged: headline, publisher, age, passage count."""
+    title = fit(f"Indexed articles{f' from {publisher}' if publisher else ''}", TITLE_LIMIT)
+    if not rows:
+        return [discord.Embed(title=title, description="None.", colour=MUTED)]
+    per_page = page_size * 2
+    # Each line fits its share of the description, so a full page never passes 4096.
+    line_limit = DESCRIPTION_LIMIT // per_page - 2
+    total = _pages(len(rows), per_page)
+    pages = []
+    for p in range(total):
+        lines = []
+        for article, chunks in rows[p * per_page : (p + 1) * per_page]:
+            tail = " · ".join(x for x in (article.publisher, article.published) if x)
+            tail = fit(f"{tail} · {chunks} passages" if tail else f"{chunks} passages", 80)
+            headline = fit(article.headline or "(untitled)", line_limit - len(tail) - 6)
+            lines.append(f"**{headline}**\n{tail}")
+        embed = discord.Embed(title=title, description="\n\n".join(lines), colour=COLOUR)
+        embed.set_footer(text=f"page {p + 1} of {total} · {len(rows)} articles")
+        pages.append(embed)
+    return pages
+
+
+HELP_TEXT = (
+    "I answer questions about the news articles I have indexed, quoting the sentence that "
+    "answers and where it came from. I never make things up: when the articles don't say, "
+    "I tell you so.\n\n"
+    "**/ask** `question` — an answer card; **More answers** shows the next article's answer, "
+    "**Show passage** the whole passage.\n"
+    "**/search** `query` `[publisher]` `[limit]` — ranked passages with scores, paged.\n"
+    "**/sources** `[publisher]` — the articles I know.\n"
+    "Or mention me with a question: `@newsbot who chaired the meeting?`\n\n"
+    "**Asking well:** name the people, places, organisations or numbers you mean "
+    '("How much did SK Hynix shares fall?" beats "what happened?"). '
+    "Words like *what*, *the* and *did* don't help."
+)
+
+
+def help_embed() -> discord.Embed:
+    return discord.Embed(title="newsbot help", description=HELP_TEXT, colour=COLOUR)
+
+
+def notice(text: str) -> str:
+    """A plain message (errors, cooldown) for message content, escaped and within limits."""
+    return fit(text, CONTENT_LIMIT)

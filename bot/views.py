@@ -1,0 +1,95 @@
+"""Buttons under replies: paging answers and search results, showing passages."""
+
+from __future__ import annotations
+
+import contextlib
+
+import discord
+
+from bot.formatting import answer_embed, notice, passage_embed
+from retrieval.models import Reply
+
+NOT_YOURS = "Only the person who asked can use these buttons. Ask your own with /ask or /search."
+
+
+class OwnedView(discord.ui.View):
+    """A view whose buttons only its owner may press; it disables itself on timeout."""
+
+    def __init__(self, owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(notice(NOT_YOURS), ephemeral=True)
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            # The message may be gone or too old to edit; then there is nothing to disable.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+
+class AnswerView(OwnedView):
+    """More answers (the next article's answer) and Show passage (ephemeral)."""
+
+    def __init__(self, reply: Reply, owner_id: int, timeout: float) -> None:
+        super().__init__(owner_id, timeout)
+        self.reply = reply
+        self.index = 0
+        self._sync()
+
+    def _sync(self) -> None:
+        self.more.disabled = self.index + 1 >= len(self.reply.answers)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Anyone may read a passage; only the asker moves the shared card.
+        if interaction.data and interaction.data.get("custom_id") == self.passage.custom_id:
+            return True
+        return await super().interaction_check(interaction)
+
+    @discord.ui.button(label="More answers", style=discord.ButtonStyle.primary)
+    async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.index = min(self.index + 1, len(self.reply.answers) - 1)
+        self._sync()
+        await interaction.response.edit_message(
+            embed=answer_embed(self.reply, self.index), view=self
+        )
+
+    @discord.ui.button(label="Show passage", style=discord.ButtonStyle.secondary)
+    async def passage(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        answer = self.reply.answers[self.index]
+        await interaction.response.send_message(embed=passage_embed(answer), ephemeral=True)
+
+
+class PagerView(OwnedView):
+    """Previous / Next over a list of embeds."""
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float) -> None:
+        super().__init__(owner_id, timeout)
+        self.pages = pages
+        self.page = 0
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page + 1 >= len(self.pages)
+
+    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        self.page = max(0, min(page, len(self.pages) - 1))
+        self._sync()
+        await interaction.response.edit_message(embed=self.pages[self.page], view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.page - 1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.page + 1)

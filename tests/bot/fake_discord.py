@@ -1,0 +1,397 @@
+"""A small Discord on loopback: REST and gateway, enough for discord.py 2.x to log in,
+sync commands, receive interactions and messages, and answer them.
+
+Everything the bot sends is recorded, so tests assert on the JSON it really sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_ID = 900000000000000001
+APP_ID = 900000000000000002
+GUILD_ID = 900000000000000003
+CHANNEL_ID = 900000000000000004
+OWNER_ID = 900000000000000005
+TIMESTAMP = "2026-11-22T12:00:00.000000+00:00"
+
+
+def user(user_id: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+BOT_USER = user(BOT_ID, "newsbot", bot=True)
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeDiscord:
+    """Start with `await fake.start()`; point discord.py at `fake.api` and `fake.gateway`."""
+
+    calls: list[Call] = field(default_factory=list)
+    identify: list[dict[str, Any]] = field(default_factory=list)
+    # (method, path prefix) -> (status, body) for the next matching calls: fault injection.
+    faults: dict[tuple[str, str], list[tuple[int, Any]]] = field(default_factory=dict)
+    ws: web.WebSocketResponse | None = None
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    seq: int = 0
+    callback_message_ids: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self.ready = asyncio.Event()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.api = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway = f"ws://127.0.0.1:{port}/gateway"
+
+    async def stop(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        await self._runner.cleanup()
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def wait_for(self, match: Callable[[Call], bool], timeout: float = 15.0) -> Call:
+        """The first recorded call (past or future) that matches."""
+
+        async def find() -> Call:
+            async with self._changed:
+                while True:
+                    for call in self.calls:
+                        if match(call):
+                            return call
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    def replies_to(self, interaction_id: str) -> list[Call]:
+        """Callback calls for one interaction."""
+        return [c for c in self.calls if c.path.startswith(f"/interactions/{interaction_id}/")]
+
+    # -- REST ------------------------------------------------------------------------------
+
+    def message(self, channel_id: int | str, payload: dict[str, Any], **extra: Any) -> dict:
+        return {
+            "id": str(next(self.ids)),
+            "channel_id": str(channel_id),
+            "author": BOT_USER,
+            "content": payload.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "components": payload.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": payload.get("flags") or 0,
+            **extra,
+        }
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        body = json.loads(raw) if raw and request.content_type == "application/json" else None
+        call = Call(request.method, path, dict(request.query), body)
+        await self._record(call)
+        for (method, prefix), queue in self.faults.items():
+            if queue and request.method == method and path.startswith(prefix):
+                status, payload = queue.pop(0)
+                return _json(payload, status)
+        return _json(*self._answer(call))
+
+    def _answer(self, call: Call) -> tuple[Any, int]:
+        m, p, body = call.method, call.path, call.body or {}
+        parts = p.strip("/").split("/")
+        if (m, p) == ("GET", "/users/@me"):
+            return BOT_USER, 200
+        if (m, p) == ("GET", "/oauth2/applications/@me"):
+            return _application(), 200
+        if m == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            cmds = [
+                {**c, "id": str(next(self.ids)), "application_id": str(APP_ID), "version": "1"}
+                for c in body
+            ]
+            return cmds, 200
+        if m == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
+            return self._callback(parts[1], body), 200
+        if parts[0] == "webhooks" and m in ("POST", "PATCH", "GET"):
+            return self.message(CHANNEL_ID, body), 200
+        if m == "POST" and parts[0] == "channels" and parts[-1] == "typing":
+            return None, 204
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and m in ("POST", "PATCH"):
+            return self.message(parts[1], body), 200
+        return {"message": "Unknown route in fake Discord", "code": 0}, 404
+
+    def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        kind, data = body.get("type"), body.get("data") or {}
+        message = self.message(CHANNEL_ID, data)
+        self.callback_message_ids[interaction_id] = message["id"]
+        info = {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_id": message["id"],
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+        }
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 7):
+            resource["message"] = message
+        return {"interaction": info, "resource": resource}
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            op = payload.get("op")
+            if op == 1:
+                await ws.send_json({"op": 11})
+            elif op == 2:
+                self.identify.append(payload["d"])
+                await self._ready()
+            elif op == 6:
+                await self.dispatch("RESUMED", {})
+        return ws
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self.ws is not None, "the bot is not connected"
+        self.seq += 1
+        await self.ws.send_json({"op": 0, "t": event, "s": self.seq, "d": data})
+
+    async def _ready(self) -> None:
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "session_id": "fake-session",
+                "resume_gateway_url": self.gateway,
+                "application": {"id": str(APP_ID), "flags": 0},
+            },
+        )
+        await self.dispatch("GUILD_CREATE", _guild())
+        self.ready.set()
+
+    # -- what users do ---------------------------------------------------------------------
+
+    def interaction(
+        self, data: dict[str, Any], user_id: int, kind: int = 2, message: dict | None = None
+    ) -> dict[str, Any]:
+        interaction_id = str(next(self.ids))
+        payload = {
+            "id": interaction_id,
+            "application_id": str(APP_ID),
+            "type": kind,
+            "data": data,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": _channel(),
+            "member": {
+                "user": user(user_id, f"user{user_id}"),
+                "roles": [],
+                "joined_at": TIMESTAMP,
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": "2248473465835073",
+            },
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": 8388608,
+        }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    async def slash(self, name: str, user_id: int, **options: Any) -> str:
+        """A user runs /name option:value...; returns the interaction id."""
+        types = {str: 3, int: 4, bool: 5}
+        data = {
+            "id": str(next(self.ids)),
+            "name": name,
+            "type": 1,
+            "options": [
+                {"name": k, "type": types[type(v)], "value": v} for k, v in options.items()
+            ],
+        }
+        payload = self.interaction(data, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["id"]
+
+    async def click(self, message: dict[str, Any], label: str, user_id: int) -> str:
+        """A user presses the button labelled `label` on a message the bot sent."""
+        button = next(
+            c for row in message["components"] for c in row["components"] if c.get("label") == label
+        )
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        payload = self.interaction(data, user_id, kind=3, message=message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["id"]
+
+    async def say(self, content: str, user_id: int, mentions: list[dict] | None = None) -> str:
+        """A user posts a message in the channel."""
+        message_id = str(next(self.ids))
+        await self.dispatch(
+            "MESSAGE_CREATE",
+            {
+                "id": message_id,
+                "channel_id": str(CHANNEL_ID),
+                "guild_id": str(GUILD_ID),
+                "author": user(user_id, f"user{user_id}"),
+                "member": {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False},
+                "content": content,
+                "timestamp": TIMESTAMP,
+                "edited_timestamp": None,
+                "tts": False,
+                "mention_everyone": False,
+                "mentions": mentions or [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": [],
+                "pinned": False,
+                "type": 0,
+            },
+        )
+        return message_id
+
+
+def _json(payload: Any, status: int = 200) -> web.Response:
+    if status == 204:
+        return web.Response(status=204)
+    # discord.py parses JSON only when Content-Type is exactly application/json.
+    return web.Response(
+        status=status,
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _application() -> dict[str, Any]:
+    return {
+        "id": str(APP_ID),
+        "name": "newsbot",
+        "icon": None,
+        "description": "",
+        "rpc_origins": [],
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": user(OWNER_ID, "owner"),
+        "summary": "",
+        "verify_key": "0" * 64,
+        "team": None,
+        "flags": 0,
+    }
+
+
+def _channel() -> dict[str, Any]:
+    return {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": "news",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+    }
+
+
+def _guild() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID),
+        "name": "Newsroom",
+        "icon": None,
+        "owner_id": str(OWNER_ID),
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": "2248473465835073",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "mfa_level": 0,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "joined_at": TIMESTAMP,
+        "large": False,
+        "unavailable": False,
+        "member_count": 2,
+        "voice_states": [],
+        "members": [],
+        "channels": [_channel()],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+    }

@@ -1,0 +1,260 @@
+"""End-to-end: the real discord.py client, the JSON it sends to a fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fake_discord import BOT_ID, BOT_USER, GUILD_ID
+from loopback import running_bot
+
+ASKER, OTHER = 700000000000000001, 700000000000000002
+
+
+def _is_callback(interaction_id):
+    return lambda c: c.path == f"/interactions/{interaction_id}/token-{interaction_id}/callback"
+
+
+async def _reply(fake, interaction_id):
+    """The message the bot answered an interaction with (directly or after deferring)."""
+    call = await fake.wait_for(_is_callback(interaction_id))
+    if call.body["type"] == 5:
+        follow = await fake.wait_for(
+            lambda c: c.method == "POST" and c.path.endswith(f"/token-{interaction_id}")
+        )
+        return follow.body
+    return call.body["data"]
+
+
+async def test_login_syncs_commands_to_the_configured_guild(harness):
+    fake = harness.fake
+    sync = await fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith("/commands"))
+    assert sync.path == f"/applications/{harness.bot.application_id}/guilds/{GUILD_ID}/commands"
+    assert {c["name"] for c in sync.body} == {"ask", "search", "sources", "help"}
+    ask = next(c for c in sync.body if c["name"] == "ask")
+    assert [o["name"] for o in ask["options"]] == ["question"]
+    assert fake.identify and not fake.identify[0]["intents"] & (1 << 15)  # no message content
+
+
+async def test_ask_golden_question_gives_a_card_with_text_headline_and_buttons(harness):
+    fake = harness.fake
+    iid = await fake.slash("ask", ASKER, question="Who chaired the meeting of defence ministers?")
+    data = await _reply(fake, iid)
+    (embed,) = data["embeds"]
+    assert "Sébastien Lecornu" in embed["description"]
+    assert "**chaired**" in embed["description"]
+    assert embed["title"].endswith("Coalition of the willing' talks failed, says EU chief")
+    assert "003_d84d7595829b207d.txt" in embed["footer"]["text"]
+    labels = [c["label"] for row in data["components"] for c in row["components"]]
+    assert labels == ["More answers", "Show passage"]
+    assert data["allowed_mentions"] == {"parse": []}
+
+
+async def test_more_answers_and_show_passage_buttons(harness):
+    fake = harness.fake
+    iid = await fake.slash("ask", ASKER, question="What did the coalition decide about troops?")
+    data = await _reply(fake, iid)
+    first_title = data["embeds"][0]["title"]
+    sent = fake.message("1", data, id=_message_id(fake, iid))
+    click = await fake.click(sent, "More answers", ASKER)
+    update = await fake.wait_for(_is_callback(click))
+    assert update.body["type"] == 7  # the card is edited in place
+    assert update.body["data"]["embeds"][0]["title"] != first_title
+    assert "answer 2 of" in update.body["data"]["embeds"][0]["footer"]["text"]
+
+    click = await fake.click(sent, "Show passage", OTHER)  # anyone may read the passage
+    passage = await fake.wait_for(_is_callback(click))
+    assert passage.body["type"] == 4 and passage.body["data"]["flags"] & 64  # ephemeral
+
+    click = await fake.click(sent, "More answers", OTHER)  # only the asker moves the card
+    refused = await fake.wait_for(_is_callback(click))
+    assert (
+        refused.body["data"]["flags"] & 64
+        and "Only the person who asked" in (refused.body["data"]["content"])
+    )
+
+
+def _message_id(fake, interaction_id):
+    """The id the fake gave the message created by an interaction's callback."""
+    return fake.callback_message_ids[interaction_id]
+
+
+async def test_unanswerable_question_says_so(harness):
+    iid = await harness.fake.slash("ask", ASKER, question="What is the capital of Peru?")
+    data = await _reply(harness.fake, iid)
+    (embed,) = data["embeds"]
+    assert embed["title"] == "No answer in the indexed articles"
+    assert "Peru" in embed["description"]
+    assert "components" not in data or not data["components"]
+
+
+async def test_bad_questions_get_ephemeral_help(harness):
+    for question in ["", "x" * 3000, "what is it and who are they?"]:
+        iid = await harness.fake.slash("ask", ASKER, question=question)
+        call = await harness.fake.wait_for(_is_callback(iid))
+        assert call.body["type"] == 4 and call.body["data"]["flags"] & 64
+        assert "Traceback" not in call.body["data"]["content"]
+    unknown = await harness.fake.slash("search", ASKER, query="Trump", publisher="Nobody Weekly")
+    call = await harness.fake.wait_for(_is_callback(unknown))
+    assert "Known publishers" in call.body["data"]["content"]
+
+
+async def test_search_pages_by_button_only_for_the_asker(harness):
+    fake = harness.fake
+    iid = await fake.slash("search", ASKER, query="Trump Ukraine", limit=12)
+    data = await _reply(fake, iid)
+    (page1,) = data["embeds"]
+    assert page1["footer"]["text"].startswith("page 1 of 3")
+    assert len(page1["fields"]) == 5
+    sent = fake.message("1", data, id=_message_id(fake, iid))
+    refused = await fake.click(sent, "Next", OTHER)
+    call = await fake.wait_for(_is_callback(refused))
+    assert call.body["type"] == 4 and call.body["data"]["flags"] & 64
+    moved = await fake.click(sent, "Next", ASKER)
+    call = await fake.wait_for(_is_callback(moved))
+    assert call.body["type"] == 7
+    assert call.body["data"]["embeds"][0]["footer"]["text"].startswith("page 2 of 3")
+    assert call.body["data"]["embeds"][0]["fields"][0]["name"].startswith("6. ")
+
+
+async def test_mention_gets_a_reply_card(harness):
+    fake = harness.fake
+    asked = await fake.say(
+        f"<@{BOT_ID}> who chaired the meeting of defence ministers?", ASKER, mentions=[BOT_USER]
+    )
+    call = await fake.wait_for(lambda c: c.method == "POST" and c.path.endswith("/messages"))
+    assert "Sébastien Lecornu" in call.body["embeds"][0]["description"]
+    assert str(call.body["message_reference"]["message_id"]) == asked
+    assert call.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+
+
+async def test_messages_without_a_mention_are_ignored(harness):
+    fake = harness.fake
+    await fake.say("who chaired the meeting of defence ministers?", ASKER)
+    await fake.slash("help", ASKER)  # a later event proves the first was processed
+    await fake.wait_for(lambda c: "/callback" in c.path)
+    assert not [c for c in fake.calls if c.path.endswith("/messages")]
+
+
+async def test_twenty_concurrent_asks_are_all_answered(harness):
+    fake = harness.fake
+    questions = ["Who chaired the meeting of defence ministers?", "What is the capital of Peru?"]
+    ids = await asyncio.gather(
+        *(fake.slash("ask", ASKER + n, question=questions[n % 2]) for n in range(20))
+    )
+    replies = await asyncio.gather(*(_reply(fake, i) for i in ids))
+    assert len(replies) == 20
+    assert all(r["embeds"] for r in replies)
+
+
+def _message_payloads(fake):
+    """Every message body the bot sent: callbacks with a message, followups, channel posts."""
+    for call in fake.calls:
+        if call.method not in ("POST", "PATCH") or not isinstance(call.body, dict):
+            continue
+        if call.path.endswith("/callback"):
+            if call.body["type"] in (4, 7):
+                yield call.body["data"]
+        elif call.path.startswith(("/webhooks/", "/channels/")) and "typing" not in call.path:
+            yield call.body
+
+
+async def test_everyone_in_corpus_text_and_in_questions_pings_nobody(monkeypatch):
+    from retrieval.config import Config
+    from retrieval.engine import Engine
+    from retrieval.models import Article
+
+    article = Article(
+        "Council vote @everyone notice",
+        (
+            "The council told @everyone and @here, and <@123456789012345678>, that the vote "
+            "on the harbour plan passed by 12 votes to 3.",
+        ),
+        "notice.txt",
+        publisher="Gazette",
+    )
+    others = [
+        Article(
+            f"Other story {n}", (f"Unrelated text about ferries and trains, part {n}.",), "o.txt", n
+        )
+        for n in range(1, 4)
+    ]
+    engine = Engine.from_articles([article, *others], Config())
+    async with running_bot(engine, monkeypatch) as h:
+        fake = h.fake
+        ids = [
+            await fake.slash("ask", ASKER, question="@everyone how did the harbour vote go?"),
+            await fake.slash("search", ASKER, query="<@123456789012345678> harbour vote"),
+        ]
+        await fake.say(
+            f"<@{BOT_ID}> @here what passed at the council vote?", ASKER, mentions=[BOT_USER]
+        )
+        for i in ids:
+            await _reply(fake, i)
+        await fake.wait_for(lambda c: c.method == "POST" and c.path.endswith("/messages"))
+        payloads = list(_message_payloads(fake))
+        assert len(payloads) == 3
+        for body in payloads:
+            assert body["allowed_mentions"]["parse"] == []
+            text = str(body.get("embeds", "")) + str(body.get("content", ""))
+            assert "@everyone" not in text and "@here" not in text  # shown defused
+
+
+async def test_every_reply_in_a_session_carries_no_mentions(harness):
+    fake = harness.fake
+    iid = await fake.slash("ask", ASKER, question="What did the coalition decide about troops?")
+    data = await _reply(fake, iid)
+    sent = fake.message("1", data, id=_message_id(fake, iid))
+    await fake.wait_for(_is_callback(await fake.click(sent, "More answers", ASKER)))
+    await fake.wait_for(_is_callback(await fake.click(sent, "Show passage", ASKER)))
+    await fake.wait_for(_is_callback(await fake.slash("sources", ASKER)))
+    await fake.wait_for(_is_callback(await fake.slash("help", ASKER)))
+    payloads = list(_message_payloads(fake))
+    assert len(payloads) == 5
+    assert all(p["allowed_mentions"]["parse"] == [] for p in payloads)
+
+
+async def test_cooldown_answers_a_flood_politely(shared_engine, monkeypatch):
+    async with running_bot(shared_engine, monkeypatch, cooldown_uses=2) as h:
+        ids = [
+            await h.fake.slash("ask", ASKER, question="Who chaired the meeting?") for _ in range(3)
+        ]
+        calls = [await h.fake.wait_for(_is_callback(i)) for i in ids]
+        assert [c.body["data"].get("flags", 0) & 64 for c in calls] == [0, 0, 64]
+        assert "asking quickly" in calls[2].body["data"]["content"]
+        other = await h.fake.slash("ask", OTHER, question="Who chaired the meeting?")
+        assert not (await h.fake.wait_for(_is_callback(other))).body["data"].get("flags", 0)
+
+
+async def test_slow_answers_are_deferred_then_followed_up(shared_engine, monkeypatch):
+    real_ask = shared_engine.ask
+
+    def slow_ask(question, publisher=None):
+        import time
+
+        time.sleep(0.3)
+        return real_ask(question, publisher)
+
+    monkeypatch.setattr(shared_engine, "ask", slow_ask)
+    async with running_bot(shared_engine, monkeypatch, defer_after_seconds=0.05) as h:
+        iid = await h.fake.slash("ask", ASKER, question="Who chaired the meeting?")
+        first = await h.fake.wait_for(_is_callback(iid))
+        assert first.body["type"] == 5  # "thinking…"
+        data = await _reply(h.fake, iid)
+        assert "Lecornu" in data["embeds"][0]["description"]
+
+
+async def test_our_errors_are_logged_with_traceback_and_reported_without(
+    shared_engine, monkeypatch, caplog
+):
+    def broken(question, publisher=None):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(shared_engine, "ask", broken)
+    async with running_bot(shared_engine, monkeypatch) as h:
+        iid = await h.fake.slash("ask", ASKER, question="Who chaired the meeting?")
+        call = await h.fake.wait_for(_is_callback(iid))
+        assert call.body["data"]["flags"] & 64
+        assert "Something went wrong on our side" in call.body["data"]["content"]
+        assert "index exploded" not in call.body["data"]["content"]
+    logged = [r for r in caplog.records if r.exc_info and "index exploded" in str(r.exc_info[1])]
+    assert logged
