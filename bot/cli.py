@@ -34,7 +34,8 @@ def add_bot_commands(sub: argparse._SubParsersAction) -> None:
 async def _run(bot: NewsBot, token: str, connect: bool) -> None:
     """Log in (and serve until closed or SIGTERM), mapping Discord's refusals to one line."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
     try:
         async with bot:
@@ -48,6 +49,9 @@ async def _run(bot: NewsBot, token: str, connect: bool) -> None:
             "bot.answer_channels needs the Message Content intent: enable it in the Developer "
             "Portal (Bot > Privileged Gateway Intents) or empty bot.answer_channels"
         ) from None
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 def _start(config: Config, connect: bool) -> int:

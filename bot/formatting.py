@@ -67,7 +67,12 @@ def fit(text: str, limit: int, marks: Sequence[tuple[int, int]] = (), escaped: b
         cut = _cut_point(text, budget)
         kept = [(a, min(b, cut)) for a, b in marks if a < cut]
         body = mark_up(text[:cut].rstrip(), [(a, b) for a, b in kept if a < b], quote)
-        rendered = body if cut >= len(text) else body.rstrip(" ,;:") + ELLIPSIS
+        if cut >= len(text):
+            rendered = body
+        elif body.endswith((".", "!", "?", "'", '"', "’", "”")):
+            rendered = f"{body} {ELLIPSIS}"  # a whole sentence, then more to come
+        else:
+            rendered = body.rstrip(" ,;:") + ELLIPSIS
         if len(rendered) <= limit:
             return rendered
         budget = max(0, budget - (len(rendered) - limit) - 1)
@@ -111,18 +116,18 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
 
 
 def _context_adds(answer: Answer) -> bool:
-    return answer.text.split() != answer.passage.split()
+    return bool(answer.passage.strip()) and answer.text.split() != answer.passage.split()
+
+
+ABSTAIN_INTRO = "I could not find this in the articles I have indexed, so I won't guess."
+ABSTAIN_TIP = "Try naming a person, place or event from the news, or `/search` for passages."
 
 
 def abstain_embed(reply: Reply) -> discord.Embed:
-    description = (
-        "I could not find this in the articles I have indexed, so I won't guess.\n\n"
-        + (f"{reply.reason}\n\n" if reply.reason else "")
-        + "Try naming a person, place or event from the news, or `/search` for passages."
-    )
+    reason = fit(reply.reason, 1000) if reply.reason else ""
     embed = discord.Embed(
         title="No answer in the indexed articles",
-        description=fit(description, DESCRIPTION_LIMIT, escaped=False),
+        description="\n\n".join(p for p in (ABSTAIN_INTRO, reason, ABSTAIN_TIP) if p),
         colour=MUTED,
     )
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))

@@ -1,0 +1,120 @@
+"""The reply formatters stay within Discord's limits for any text and ping nobody."""
+
+import discord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import formatting as f
+from retrieval.models import Answer, Article, Hit, Reply, Source
+
+texts = st.text(min_size=0, max_size=6000)
+nonempty = st.text(min_size=1, max_size=3000)
+MENTION_CHUNKS = ["@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>"]
+hostile = st.lists(
+    st.one_of(st.sampled_from([*MENTION_CHUNKS, "**", "__", "`", "```", "> ", "# ", "\n"]), texts),
+    max_size=8,
+).map("".join)
+
+
+def _source(headline="H", publisher="P"):
+    return Source(headline, publisher, "4 days ago", "000_f2ef984220df779f.txt", None)
+
+
+@st.composite
+def answers(draw):
+    text = draw(hostile)
+    spans = sorted(draw(st.lists(st.integers(0, max(len(text), 1)), max_size=6)))
+    marks = tuple((a, b) for a, b in zip(spans[::2], spans[1::2], strict=False) if a < b)
+    return Answer(
+        text, marks, draw(hostile), draw(st.floats(0, 100)), _source(draw(hostile), draw(hostile))
+    )
+
+
+def assert_within_limits(embed: discord.Embed) -> None:
+    assert len(embed.title or "") <= f.TITLE_LIMIT
+    assert len(embed.description or "") <= f.DESCRIPTION_LIMIT
+    assert len(embed.fields) <= f.FIELDS_LIMIT
+    for field in embed.fields:
+        assert 0 < len(field.name) <= f.FIELD_NAME_LIMIT
+        assert 0 < len(field.value) <= f.FIELD_VALUE_LIMIT
+    assert len(embed.footer.text or "") <= f.FOOTER_LIMIT
+    assert len(embed.author.name or "") <= f.AUTHOR_LIMIT
+    assert len(embed) <= f.TOTAL_EMBED_LIMIT
+
+
+def assert_pings_nobody(text: str) -> None:
+    assert "@everyone" not in text and "@here" not in text
+    assert "<@123456789012345678>" not in text and "<@&123456789012345678>" not in text
+
+
+def _visible(embed: discord.Embed) -> str:
+    parts = [embed.title, embed.description, embed.footer.text, embed.author.name]
+    parts += [x for fl in embed.fields for x in (fl.name, fl.value)]
+    return "".join(p or "" for p in parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(answers(), min_size=1, max_size=3), hostile, st.data())
+def test_answer_cards_fit_and_ping_nobody(answer_list, question, data):
+    reply = Reply(question, True, tuple(answer_list))
+    index = data.draw(st.integers(0, len(answer_list) - 1))
+    for embed in (f.answer_embed(reply, index), f.passage_embed(answer_list[index])):
+        assert_within_limits(embed)
+        assert_pings_nobody(_visible(embed))
+
+
+@settings(max_examples=100, deadline=None)
+@given(hostile, hostile)
+def test_abstention_fits(question, reason):
+    embed = f.answer_embed(Reply(question, False, (), reason))
+    assert_within_limits(embed)
+    assert_pings_nobody(_visible(embed))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hostile,
+    st.lists(st.tuples(hostile, hostile, st.floats(0, 1e6)), min_size=0, max_size=25),
+    st.integers(1, 10),
+)
+def test_search_pages_fit(query, rows, page_size):
+    hits = [Hit(i, s, passage, _source(h)) for i, (passage, h, s) in enumerate(rows)]
+    pages = f.search_embeds(query, hits, page_size, publisher="P")
+    assert len(pages) == max(1, -(-len(hits) // page_size))
+    for embed in pages:
+        assert_within_limits(embed)
+        assert_pings_nobody(_visible(embed))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(hostile, hostile), max_size=40), st.integers(1, 10))
+def test_sources_pages_fit(rows, page_size):
+    articles = [(Article(h, ("x",), "f.txt", publisher=p), 3) for h, p in rows]
+    for embed in f.sources_embeds(articles, page_size):
+        assert_within_limits(embed)
+        assert_pings_nobody(_visible(embed))
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile, st.integers(1, 5000))
+def test_fit_never_exceeds_and_escapes(text, limit):
+    out = f.fit(text, limit)
+    assert len(out) <= limit
+    assert_pings_nobody(out)
+
+
+def test_fit_cuts_at_a_word_or_sentence_with_an_ellipsis():
+    text = "The first sentence is here. The second sentence is a little longer than that."
+    assert f.fit(text, 40) == "The first sentence is here. …"
+    assert f.fit("alpha beta gamma delta", 15) == "alpha beta…"
+    assert f.fit("short", 100) == "short"
+
+
+def test_corpus_markdown_stays_literal_and_only_our_bold_renders():
+    answer = Answer("a *b* _c_ `d` e", ((14, 15),), "p", 1.0, _source())
+    embed = f.answer_embed(Reply("q", True, (answer,)))
+    assert embed.description == "a \\*b\\* \\_c\\_ \\`d\\` **e**"
+
+
+def test_help_fits():
+    assert_within_limits(f.help_embed())
