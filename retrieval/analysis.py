@@ -35,6 +35,9 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Bump when analysis changes, so saved indexes built with the old analysis are rebuilt.
+ANALYSIS_VERSION = 1
+
 _CURRENCY = "£$€¥₹"
 _TOKEN = re.compile(
     rf"(?P<num>[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?)(?![\w])"

@@ -76,8 +76,12 @@ class Candidate:
 
     @property
     def indexed_text(self) -> str:
-        """The chunk as the index saw it: its text in the context of its headline."""
-        return f"{self.text}\n{self.headline}"
+        return indexed_text(self.text, self.headline)
+
+
+def indexed_text(chunk_text: str, headline: str) -> str:
+    """A chunk as the index sees it: its text in the context of its article's headline."""
+    return f"{chunk_text}\n{headline}"
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,18 @@ class AnswersConfig:
 
 
 @dataclass(frozen=True)
+class IndexConfig:
+    persist: bool = False
+    path: Path = Path(".newsbot-index")
+    poll_seconds: float = 30.0
+    workers: int = 2
+
+    def check(self) -> None:
+        _require(self.poll_seconds >= 0, "index.poll_seconds", "a number >= 0 (0: no polling)")
+        _require(1 <= self.workers <= 64, "index.workers", "an integer from 1 to 64")
+
+
+@dataclass(frozen=True)
 class BotConfig:
     guilds: tuple[int, ...] = ()
     answer_channels: tuple[int, ...] = ()
@@ -92,6 +104,7 @@ class Config:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     bm25: BM25Config = field(default_factory=BM25Config)
     answers: AnswersConfig = field(default_factory=AnswersConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
     bot: BotConfig = field(default_factory=BotConfig)
 
     def check(self) -> None:
@@ -102,6 +115,13 @@ class Config:
 
     def with_corpus(self, corpus: str | Path) -> Config:
         return dataclasses.replace(self, corpus=Path(corpus).expanduser().resolve())
+
+    def index_settings(self) -> dict[str, object]:
+        """The settings a saved index depends on (besides the corpus)."""
+        return {
+            "chunking": dataclasses.asdict(self.chunking),
+            "bm25": dataclasses.asdict(self.bm25),
+        }
 
 
 def _require(ok: bool, key: str, expected: str) -> None:

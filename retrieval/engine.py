@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from retrieval import store
 from retrieval.analysis import analyze, spans
 from retrieval.answer import (
     Candidate,
@@ -19,10 +20,9 @@ from retrieval.answer import (
     highlight_spans,
     unseen_weight,
 )
-from retrieval.chunking import TokenCounter, chunk_articles, token_counter
+from retrieval.catalog import Catalog, Progress, analyze_articles, update
 from retrieval.config import Config
 from retrieval.index import BM25Index, BM25Params
-from retrieval.ingest import ingest
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
 
 log = logging.getLogger("newsbot.engine")
@@ -48,6 +48,11 @@ def source_of(article: Article) -> Source:
     )
 
 
+def _params(config: Config) -> BM25Params:
+    p = config.bm25
+    return BM25Params(p.k1, p.b, p.epsilon)
+
+
 def candidate(engine_chunk: int, chunk: Chunk, article: Article, score: float) -> Candidate:
     return Candidate(engine_chunk, chunk.article, score, chunk.text, article.headline)
 
@@ -59,38 +64,60 @@ class Engine:
     chunks: list[Chunk]
     index: BM25Index
     skipped: list[Skipped] = field(default_factory=list)
+    catalog: Catalog | None = None  # what was read from the corpus, for cheap refreshes
 
     @classmethod
-    def from_articles(
-        cls,
-        articles: Sequence[Article],
-        config: Config,
-        skipped: Sequence[Skipped] = (),
-        count: TokenCounter | None = None,
-    ) -> Engine:
-        c = config.chunking
-        count = count or token_counter(c.encoding)
-        chunks = chunk_articles(articles, c.max_tokens, c.min_tokens, count)
-        docs = [
-            analyze(candidate(i, ch, articles[ch.article], 0.0).indexed_text)
-            for i, ch in enumerate(chunks)
-        ]
-        p = config.bm25
-        index = BM25Index.build(docs, BM25Params(p.k1, p.b, p.epsilon))
-        return cls(config, list(articles), chunks, index, list(skipped))
+    def from_articles(cls, articles: Sequence[Article], config: Config) -> Engine:
+        """An engine over articles in memory (no corpus folder, nothing saved)."""
+        chunks, terms = analyze_articles(articles, config.chunking)
+        index = BM25Index.build(terms, _params(config))
+        return cls(config, list(articles), chunks, index)
 
     @classmethod
-    def from_config(cls, config: Config) -> Engine:
-        report = ingest(config.corpus)
-        engine = cls.from_articles(report.articles, config, report.skipped)
-        log.info(
-            "indexed %d articles as %d chunks from %s (%d skipped)",
-            len(engine.articles),
-            len(engine.chunks),
-            config.corpus,
-            len(report.skipped),
+    def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
+        """Load the saved index when it matches the corpus; re-read only what changed."""
+        catalog, index = None, None
+        if config.index.persist:
+            try:
+                catalog, index = store.load(config.index.path, config.index_settings())
+            except store.StoreError as exc:
+                log.warning("building the index anew: %s", exc)
+        catalog, changed = update(
+            config.corpus, config.chunking, catalog, config.index.workers, progress
         )
-        return engine
+        return cls._assemble(config, catalog, None if changed else index)
+
+    def refreshed(self, progress: Progress | None = None) -> Engine | None:
+        """A new engine when corpus files were added, changed or removed; else None."""
+        catalog, changed = update(
+            self.config.corpus,
+            self.config.chunking,
+            self.catalog,
+            self.config.index.workers,
+            progress,
+        )
+        return self._assemble(self.config, catalog, None) if changed else None
+
+    @classmethod
+    def _assemble(cls, config: Config, catalog: Catalog, index: BM25Index | None) -> Engine:
+        """The engine over a catalog's live articles; builds (and saves) the index if needed."""
+        articles, chunks, rows = catalog.live()
+        if index is None:
+            forward = catalog.forward.select(rows)
+            index = BM25Index.from_forward(forward, catalog.vocabulary, _params(config))
+            if config.index.persist:
+                try:
+                    store.save(config.index.path, catalog, index, config.index_settings())
+                except OSError as exc:
+                    log.warning("could not save the index to %s: %s", config.index.path, exc)
+        log.info(
+            "%d articles, %d chunks from %s (%d skipped)",
+            len(articles),
+            len(chunks),
+            config.corpus,
+            len(catalog.skipped),
+        )
+        return cls(config, articles, chunks, index, catalog.skipped, catalog)
 
     # -- queries -------------------------------------------------------------------------
 

@@ -105,24 +105,23 @@ def parse_jsonl(text: str, file: str) -> tuple[list[Article], list[Skipped]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{file}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            skipped.append(Skipped(where, f"not valid JSON ({exc.msg})"))
+            skipped.append(Skipped(file, f"not valid JSON ({exc.msg})", number))
             continue
         if not isinstance(record, dict):
-            skipped.append(Skipped(where, "expected a JSON object"))
+            skipped.append(Skipped(file, "expected a JSON object", number))
             continue
         body_text = next(
             (record[n] for n in _JSON_FIELDS["text"] if isinstance(record.get(n), str)), ""
         )
         if not body_text.strip():
-            skipped.append(Skipped(where, "no 'text' field with article text"))
+            skipped.append(Skipped(file, "no 'text' field with article text", number))
             continue
         body = tuple(_blocks(body_text.splitlines()))
         if not body:
-            skipped.append(Skipped(where, "article text is empty after cleaning"))
+            skipped.append(Skipped(file, "article text is empty after cleaning", number))
             continue
         articles.append(
             Article(

@@ -117,7 +117,9 @@ class BM25Index:
         tfs: np.ndarray,
         doc_len: np.ndarray,
         params: BM25Params,
+        derived: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
+        """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
         self.terms = list(terms)
         self.vocabulary = {t: i for i, t in enumerate(self.terms)}
         self.indptr = indptr
@@ -126,16 +128,15 @@ class BM25Index:
         self.doc_len = doc_len
         self.params = params
         self.size = len(doc_len)
-        self.avgdl = float(doc_len.sum()) / self.size if self.size else 0.0
-        self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
-        p = params
-        # k1 * (1 - b + b * dl / avgdl), computed exactly as BM25Okapi does.
-        self.norm = (
-            p.k1 * (1 - p.b + p.b * doc_len.astype(np.float64) / self.avgdl)
-            if self.size
-            else np.zeros(0)
-        )
-        self.max_impact = self._max_impacts()
+        if derived is not None:
+            self.idf, self.norm, self.max_impact = derived
+        else:
+            self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
+            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
+            # k1 * (1 - b + b * dl / avgdl), computed exactly as BM25Okapi does.
+            p = params
+            self.norm = p.k1 * (1 - p.b + p.b * doc_len.astype(np.float64) / avgdl)
+            self.max_impact = self._max_impacts()
         self._scratch = threading.local()
 
     @classmethod

@@ -1,19 +1,16 @@
-"""Read a corpus folder into articles; a bad file is skipped with its reason, never fatal."""
+"""Read corpus files into articles; a bad file is skipped with its reason, never fatal."""
 
 from __future__ import annotations
 
 import codecs
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from retrieval.aggregator import looks_like_page, parse_page
 from retrieval.formats import parse_jsonl, parse_markdown, parse_text
-from retrieval.models import Article, IngestReport, Skipped
+from retrieval.models import Article, Skipped
 from retrieval.textnorm import fold_key
-
-log = logging.getLogger("newsbot.ingest")
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -100,18 +97,3 @@ def dedupe(articles: list[Article]) -> list[Article]:
         best[key] = len(kept)
         kept.append(article)
     return [a for a in kept if a is not None]
-
-
-def ingest(root: Path) -> IngestReport:
-    """All articles under root; every skipped file is logged once, by name, with why."""
-    if not root.is_dir():
-        raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
-    report = IngestReport()
-    for path in corpus_files(root):
-        articles, skipped = read_file(path, root)
-        report.articles.extend(articles)
-        for item in skipped:
-            log.warning("skipped %s: %s", item.file, item.reason)
-        report.skipped.extend(skipped)
-    report.articles = dedupe(report.articles)
-    return report

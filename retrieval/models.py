@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -43,10 +43,15 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file (or part of one) that was not ingested, and why."""
+    """A file (or one line of it) that was not ingested, and why."""
 
     file: str
     reason: str
+    line: int = 0  # for a bad line of a .jsonl file
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,3 @@ class Hit:
     score: float
     passage: str
     source: Source
-
-
-@dataclass
-class IngestReport:
-    articles: list[Article] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)

@@ -56,6 +56,6 @@ def test_jsonl_reads_articles_and_reports_bad_lines_by_number():
         ("One", ("Body one.", "More."), "P", ""),
         ("Two", ("Body two.",), "", "https://e.org/2"),
     ]
-    assert [s.file for s in skipped] == ["w.jsonl:2", "w.jsonl:3", "w.jsonl:4"]
+    assert [s.where for s in skipped] == ["w.jsonl:2", "w.jsonl:3", "w.jsonl:4"]
     assert all(s.reason for s in skipped)
     assert len({a.position for a in articles}) == 2

@@ -4,7 +4,20 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ingest import CorpusError, decode, ingest
+from retrieval.catalog import update
+from retrieval.config import ChunkingConfig
+from retrieval.ingest import CorpusError, decode
+
+
+class Report:
+    def __init__(self, root):
+        catalog, _ = update(root, ChunkingConfig())
+        self.articles = catalog.live()[0]
+        self.skipped = catalog.skipped
+
+
+def ingest(root):
+    return Report(root)
 
 
 def _write(folder, name, data: bytes):
@@ -24,7 +37,7 @@ def test_bad_files_are_skipped_with_a_named_reason_and_good_ones_still_load(tmp_
     _write(tmp_path, "image.png", b"\x89PNG")
     _write(tmp_path, ".hidden.txt", b"Hidden\nNot read.")
     _write(tmp_path, "utf16.txt", "UTF-16 headline\nBody in UTF-16.".encode("utf-16"))
-    with caplog.at_level(logging.WARNING, logger="newsbot.ingest"):
+    with caplog.at_level(logging.WARNING, logger="newsbot.catalog"):
         report = ingest(tmp_path)
     assert sorted(a.file for a in report.articles) == ["good.txt", "sub/also good.md", "utf16.txt"]
     reasons = {s.file: s.reason for s in report.skipped}
