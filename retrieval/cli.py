@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def build_parser(*extensions: AddCommands) -> argparse.ArgumentParser:
     sources.add_argument("--publisher", help="only this publisher's articles")
     sources.set_defaults(run=cmd_sources)
 
+    index = sub.add_parser("index", help="(re)build the saved index, re-reading only what changed")
+    index.set_defaults(run=cmd_index)
+
     ev = sub.add_parser("eval", help="score a golden question file")
     ev.add_argument("questions", type=Path, help="YAML list of {question, expect|abstain}")
     ev.set_defaults(run=cmd_eval)
@@ -116,6 +120,53 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
     print(sources_text(Engine.from_config(config).sources(args.publisher)))
+    return 0
+
+
+class ProgressLine:
+    """A one-line progress bar on a terminal; a log line every few seconds elsewhere."""
+
+    def __init__(self, stream=None, interval: float = 5.0) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.interval = interval
+
+    def __call__(self, done: int, total: int, chunks: int) -> None:
+        now = time.monotonic()
+        elapsed = max(now - self.start, 1e-9)
+        finished = done == total
+        if not finished and now - self.last < (0.1 if self.tty else self.interval):
+            return
+        self.last = now
+        rate = chunks / elapsed
+        if self.tty:
+            width = 30
+            filled = int(width * done / max(total, 1))
+            bar = "#" * filled + "-" * (width - filled)
+            end = "\n" if finished else ""
+            self.stream.write(
+                f"\r[{bar}] {done}/{total} files · {chunks} chunks · {rate:,.0f} chunks/s{end}"
+            )
+            self.stream.flush()
+        else:
+            print(
+                f"newsbot: indexed {done}/{total} files, {chunks} chunks, {rate:,.0f} chunks/s",
+                file=self.stream,
+                flush=True,
+            )
+
+
+def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    started = time.monotonic()
+    engine = Engine.from_config(config, progress=ProgressLine())
+    where = config.index.path if config.index.persist else "memory (index.persist is false)"
+    print(
+        f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
+        f"{len(engine.skipped)} skipped; index in {where} "
+        f"({time.monotonic() - started:.1f} s)"
+    )
     return 0
 
 

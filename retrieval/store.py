@@ -114,8 +114,9 @@ def save(path: Path, catalog: Catalog, index: BM25Index, settings: dict[str, Any
 
 
 def _remove_old(path: Path, keep: str) -> None:
+    """Delete generations older than `keep` (a newer one may be another writer's, in progress)."""
     for old in path.glob("gen-*"):
-        if old.name != keep:
+        if old.name < keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
