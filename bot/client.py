@@ -17,6 +17,7 @@ from bot.cooldown import Cooldown
 from bot.formatting import notice
 from retrieval.config import BotConfig
 from retrieval.engine import Engine, QuestionError
+from retrieval.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
 T = TypeVar("T")
@@ -50,6 +51,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
+        self._watcher: asyncio.Task[None] | None = None
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
@@ -57,6 +59,32 @@ class NewsBot(commands.Bot):
             await self.load_extension(extension)
         self._warn_about_message_content()
         await self.sync_commands()
+        if self.engine.config.index.poll_seconds > 0:
+            self._watcher = asyncio.create_task(self.watch_corpus(), name="newsbot-corpus-watch")
+
+    async def watch_corpus(self) -> None:
+        """Poll the corpus; swap in a new engine when files were added, changed or removed.
+
+        The new index is built aside in a worker thread; queries keep using the old
+        engine until the swap, so none ever sees a half-built index. A vanished or
+        unreadable corpus keeps the current index serving until it comes back.
+        """
+        interval = self.engine.config.index.poll_seconds
+        while not self.is_closed():
+            await asyncio.sleep(interval)
+            try:
+                fresh = await self.run_engine(self.engine.refreshed)
+            except CorpusError as exc:
+                log.warning("corpus unavailable, still serving the last index: %s", exc)
+                continue
+            except Exception:
+                log.exception("corpus refresh failed; still serving the last index")
+                continue
+            if fresh is not None:
+                self.engine = fresh
+                log.info(
+                    "index updated: %d articles, %d chunks", len(fresh.articles), len(fresh.chunks)
+                )
 
     async def sync_commands(self) -> None:
         """To the configured guilds (instant), or globally when none are listed."""
@@ -85,6 +113,8 @@ class NewsBot(commands.Bot):
         """No prefix commands: questions are handled by the ask extension's listener."""
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -123,7 +124,8 @@ def _records(
         results: Iterable[FileRecord] = (read_record(p, root, chunking) for p in paths)
         yield from _report(names, results, progress)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    # forkserver: safe to start from a process that already runs threads (the bot).
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         chunksize = max(1, min(64, len(paths) // (workers * 8)))
         results = pool.map(
             read_record, paths, [root] * len(paths), [chunking] * len(paths), chunksize=chunksize

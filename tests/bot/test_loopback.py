@@ -258,3 +258,66 @@ async def test_our_errors_are_logged_with_traceback_and_reported_without(
         assert "index exploded" not in call.body["data"]["content"]
     logged = [r for r in caplog.records if r.exc_info and "index exploded" in str(r.exc_info[1])]
     assert logged
+
+
+async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatch):
+    import dataclasses
+    import shutil
+
+    from helpers import BUNDLED_CORPUS
+
+    from retrieval.config import Config
+    from retrieval.engine import Engine
+
+    corpus = tmp_path / "news"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    config = Config().with_corpus(corpus)
+    config = dataclasses.replace(config, index=dataclasses.replace(config.index, poll_seconds=0.05))
+    engine = Engine.from_config(config)
+    async with running_bot(engine, monkeypatch) as h:
+        question = "Who won the regional chess championship?"
+        first = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
+        assert first["embeds"][0]["title"] == "No answer in the indexed articles"
+        (corpus / "chess.txt").write_text(
+            "Chess title for Port Aven teenager\n\n"
+            "Fourteen-year-old Mira Chen won the regional chess championship on Sunday.\n"
+        )
+        for _ in range(100):
+            if h.bot.engine is not engine:
+                break
+            await asyncio.sleep(0.05)
+        assert h.bot.engine is not engine
+        second = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
+        assert "Mira Chen" in second["embeds"][0]["description"]
+
+
+async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypatch, caplog):
+    import dataclasses
+    import shutil
+
+    from helpers import BUNDLED_CORPUS
+
+    from retrieval.config import Config
+    from retrieval.engine import Engine
+
+    corpus = tmp_path / "news"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    config = Config().with_corpus(corpus)
+    config = dataclasses.replace(config, index=dataclasses.replace(config.index, poll_seconds=0.05))
+    engine = Engine.from_config(config)
+    async with running_bot(engine, monkeypatch) as h:
+        corpus.rename(tmp_path / "away")
+        for _ in range(100):
+            if "corpus unavailable" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert "corpus unavailable" in caplog.text
+        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question="night trams?"))
+        assert "midnight" in data["embeds"][0]["description"]
+        (tmp_path / "away").rename(corpus)
+        (corpus / "late.txt").write_text("Late story\n\nThe lighthouse reopened to visitors.\n")
+        for _ in range(100):
+            if h.bot.engine is not engine:
+                break
+            await asyncio.sleep(0.05)
+        assert any(a.headline == "Late story" for a in h.bot.engine.articles)
