@@ -53,22 +53,48 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table folding one character to one: computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        ).lower()
+        if len(base) != 1:
+            base = char.lower() if len(char.lower()) == 1 else char
+        self[code] = base
+        return base
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form with the same length as the input.
 
     Keeping the length lets term spans found in the folded text index the original.
     """
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFKD", ch)
-        base = "".join(c for c in base if not unicodedata.combining(c)).lower()
-        out.append(base if len(base) == 1 else ch.lower()[:1] or ch)
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)
 
 
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+_WORD_TERMS: dict[str, str | None] = {}
+_WORD_CACHE_MAX = 500_000
+
+
+def word_term(word: str) -> str | None:
+    """The index term of a folded word (None for stop words), cached: words repeat."""
+    term = _WORD_TERMS.get(word, "")
+    if term != "":
+        return term
+    plain = word.replace("’", "'")
+    if plain.endswith("'s"):
+        plain = plain[:-2]
+    term = None if plain in STOP_WORDS or len(plain) < 2 else _stemmer().stemWord(plain)
+    if len(_WORD_TERMS) >= _WORD_CACHE_MAX:
+        _WORD_TERMS.clear()
+    _WORD_TERMS[word] = term
+    return term
 
 
 def _number_terms(raw: str) -> list[str]:
@@ -87,20 +113,17 @@ def _number_terms(raw: str) -> list[str]:
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for every index term in text, in order."""
-    folded = fold(text)
-    for m in _TOKEN.finditer(folded):
-        if m.group("num"):
-            for term in _number_terms(m.group("num")):
+    for m in _TOKEN.finditer(fold(text)):
+        kind = m.lastgroup
+        if kind == "word":
+            term = word_term(m.group())
+            if term is not None:
                 yield term, m.start(), m.end()
-        elif m.group("acr"):
-            yield m.group("acr"), m.start(), m.end()
+        elif kind == "num":
+            for term in _number_terms(m.group()):
+                yield term, m.start(), m.end()
         else:
-            word = m.group("word").replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
-                continue
-            yield stem(word), m.start(), m.end()
+            yield m.group(), m.start(), m.end()
 
 
 def analyze(text: str) -> list[str]:

@@ -29,6 +29,7 @@ from retrieval.models import Article, Chunk, Skipped
 log = logging.getLogger("newsbot.catalog")
 
 Progress = Callable[[int, int, int], None]  # files done, files total, chunks so far
+POOL_MIN_FILES = 32  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _records(
     root: Path, names: list[str], chunking: ChunkingConfig, workers: int, progress: Progress | None
 ) -> Iterable[tuple[str, FileRecord]]:
     paths = [root / n for n in names]
-    if workers <= 1 or len(paths) < 4:
+    if workers <= 1 or len(paths) < POOL_MIN_FILES:
         results: Iterable[FileRecord] = (read_record(p, root, chunking) for p in paths)
         yield from _report(names, results, progress)
         return

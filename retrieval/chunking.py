@@ -26,47 +26,58 @@ def token_counter(encoding_name: str) -> TokenCounter:
     return lambda text: len(encoding.encode_ordinary(text))
 
 
+# Tokens the paragraph separator may add when two pieces join (one for "\n\n"; one spare).
+SEPARATOR_TOKENS = 2
+Span = tuple[int, int, int]  # start, end, tokens
+
+
 def _pack(
     text: str, spans: Sequence[tuple[int, int]], limit: int, count: TokenCounter
-) -> list[tuple[int, int]]:
-    """Greedily group consecutive spans of text into pieces of at most `limit` tokens."""
-    pieces: list[tuple[int, int]] = []
-    start = end = None
+) -> list[Span]:
+    """Greedily group consecutive spans of text into pieces of at most `limit` tokens.
+
+    Each span is counted once, with the whitespace before it, so the pieces' counts
+    are sums rather than re-counts of ever longer text.
+    """
+    pieces: list[Span] = []
+    start = end = -1
     used = 0
     for a, b in spans:
-        cost = count(text[a:b]) if start is None else count(text[end:b])
-        if start is not None and used + cost > limit:
-            pieces.append((start, end))
-            start, used = None, 0
+        cost = count(text[a:b]) if start < 0 else count(text[end:b])
+        if start >= 0 and used + cost > limit:
+            pieces.append((start, end, used))
+            start, used = -1, 0
             cost = count(text[a:b])
-        if start is None:
+        if start < 0:
             start = a
         end, used = b, used + cost
-    if start is not None:
-        pieces.append((start, end))
+    if start >= 0:
+        pieces.append((start, end, used))
     return pieces
 
 
-def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:
+def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
     """Spans inside text[a:b], each at most `limit` tokens, cut at sentences then words."""
-    if count(text[a:b]) <= limit:
-        return [(a, b)]
-    out: list[tuple[int, int]] = []
+    whole = count(text[a:b])
+    if whole <= limit:
+        return [(a, b, whole)]
+    out: list[Span] = []
     sentences = [(a + s, a + e) for s, e in sentence_spans(text[a:b])]
-    for s, e in _pack(text, sentences, limit, count):
-        if count(text[s:e]) <= limit:
-            out.append((s, e))
+    for s, e, n in _pack(text, sentences, limit, count):
+        if n <= limit:
+            out.append((s, e, n))
             continue
         words = [(s + m.start(), s + m.end()) for m in _WORD.finditer(text[s:e])]
-        for ws, we in _pack(text, words, limit, count):
-            out.extend(_hard_cut(text, ws, we, limit, count))
+        for ws, we, wn in _pack(text, words, limit, count):
+            out.extend(_hard_cut(text, ws, we, limit, count) if wn > limit else [(ws, we, wn)])
     return out
 
 
-def _hard_cut(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:
+def _hard_cut(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
     """Last resort for one 'word' over the budget (a URL, a run of symbols): cut by length."""
-    if count(text[a:b]) <= limit:
-        return [(a, b)]
+    n = count(text[a:b])
+    if n <= limit or b - a <= 1:
+        return [(a, b, n)]
     mid = (a + b) // 2
     return _hard_cut(text, a, mid, limit, count) + _hard_cut(text, mid, b, limit, count)
 
@@ -75,28 +86,20 @@ def chunk_article(
     article: Article, article_index: int, max_tokens: int, min_tokens: int, count: TokenCounter
 ) -> list[Chunk]:
     text = article.text
-    pieces: list[tuple[int, int, int]] = []  # (paragraph, start, end)
+    pieces: list[list[int]] = []  # [paragraph, start, end, tokens]
     offset = 0
     for p, paragraph in enumerate(article.paragraphs):
-        for a, b in _fit(text, offset, offset + len(paragraph), max_tokens, count):
-            pieces.append((p, a, b))
+        for a, b, n in _fit(text, offset, offset + len(paragraph), max_tokens, count):
+            pieces.append([p, a, b, n])
         offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
     merged: list[list[int]] = []
-    for p, a, b in pieces:
+    for piece in pieces:
         if merged:
             last = merged[-1]
-            short = count(text[last[1] : last[2]]) < min_tokens or count(text[a:b]) < min_tokens
-            if short and count(text[last[1] : b]) <= max_tokens:
-                last[2] = b
+            short = last[3] < min_tokens or piece[3] < min_tokens
+            joined = last[3] + SEPARATOR_TOKENS + piece[3]
+            if short and joined <= max_tokens:
+                last[2], last[3] = piece[2], joined
                 continue
-        merged.append([p, a, b])
-    return [Chunk(article_index, p, a, b, text[a:b]) for p, a, b in merged]
-
-
-def chunk_articles(
-    articles: Sequence[Article], max_tokens: int, min_tokens: int, count: TokenCounter
-) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    for i, article in enumerate(articles):
-        chunks.extend(chunk_article(article, i, max_tokens, min_tokens, count))
-    return chunks
+        merged.append(piece)
+    return [Chunk(article_index, p, a, b, text[a:b]) for p, a, b, _ in merged]

@@ -1,0 +1,104 @@
+"""Benchmark the whole ingest pipeline: read, clean, chunk (tiktoken), analyse, index, save.
+
+    python benchmarks/bench_ingest.py --pages 2000 --workers 2 [--json FILE]
+
+Writes a seeded folder of aggregator pages (a main article with a glued publisher line,
+furniture, and related entries, like the pages newsbot was built for) to a temporary
+folder, then times `Engine.from_config` on it with the given number of worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import synthetic
+
+from retrieval.config import Config
+from retrieval.engine import Engine
+
+PUBLISHERS = ["Telegraph", "The Guardian", "Harbour Herald", "Axios", "The Hill", "Yahoo"]
+
+
+def _sentence(words: list[str], rng: np.random.Generator) -> str:
+    n = int(rng.integers(8, 25))
+    picked = [words[i] for i in rng.integers(0, len(words), n)]
+    return " ".join(picked).capitalize() + "."
+
+
+def write_pages(folder: Path, pages: int, seed: int = 3) -> None:
+    rng = np.random.default_rng(seed)
+    words = synthetic.vocabulary(20_000)
+    for p in range(pages):
+        headline = _sentence(words, rng)[:-1]
+        body = [
+            " ".join(_sentence(words, rng) for _ in range(int(rng.integers(1, 4))))
+            for _ in range(int(rng.integers(12, 30)))
+        ]
+        related = []
+        for _ in range(3):
+            r_head = _sentence(words, rng)[:-1]
+            publisher = PUBLISHERS[int(rng.integers(0, len(PUBLISHERS)))]
+            teaser = " ".join(_sentence(words, rng) for _ in range(12))
+            related.append(
+                f"{r_head}\n{r_head}\n\n{publisher}\n\ntime2 hours ago\n\n"
+                f"  • {publisher}\n\n{r_head}\n\n{teaser}\n"
+            )
+        publisher = PUBLISHERS[p % len(PUBLISHERS)]
+        text = (
+            f"logo\n{headline}\n\n{headline}\n\n{publisher}{p % 9 + 1} days ago\n"
+            + "\n".join(body)
+            + "\n\nTry Our AI Features\n\nComments\n\nNo comments yet...\n\nRelated Articles\n\n"
+            + "\n".join(related)
+            + "\nDOWNLOAD THE APP\n"
+        )
+        (folder / f"page_{p:06d}.txt").write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        write_pages(corpus, args.pages)
+        config = Config().with_corpus(corpus)
+        index = dataclasses.replace(
+            config.index, persist=True, path=Path(tmp) / "index", workers=args.workers
+        )
+        config = dataclasses.replace(config, index=index)
+        start = time.perf_counter()
+        engine = Engine.from_config(config)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        Engine.from_config(config)
+        reload_s = time.perf_counter() - start
+    row = {
+        "pages": args.pages,
+        "articles": len(engine.articles),
+        "chunks": len(engine.chunks),
+        "workers": args.workers,
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(len(engine.chunks) / seconds),
+        "reload_s": round(reload_s, 2),
+    }
+    print(json.dumps(row))
+    if args.json:
+        args.json.write_text(json.dumps(row, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Benchmark newsbot's BM25 index against rank_bm25, bm25s and tantivy on the same token lists.
+
+    python benchmarks/bench_retrieval.py --sizes 10000,100000,1000000 --json results.json
+
+For each size: generate a seeded synthetic corpus (benchmarks/synthetic.py), build every
+implementation that is installed (measuring build time, peak and kept memory), then time
+top-10 queries single-threaded, interleaved across implementations (rank_bm25 on a sample:
+it takes seconds per query at a million chunks). Scores and top-10 are compared with
+rank_bm25.BM25Okapi, the reference. Prints a table; writes a JSON list of rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import synthetic
+
+from retrieval.index import BM25Index
+
+K = 10
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE / 2**20
+
+
+class PeakSampler:
+    """Samples RSS every 5 ms in a thread: the peak of a build, above a baseline."""
+
+    def __enter__(self) -> PeakSampler:
+        gc.collect()
+        self.base = rss_mb()
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, rss_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        gc.collect()
+        self.peak = max(self.peak, rss_mb()) - self.base
+        self.kept = rss_mb() - self.base
+
+
+@dataclass
+class Impl:
+    name: str
+    build: Callable[[list[list[str]]], object]
+    search: Callable[[object, list[str]], tuple[list[int], list[float]]]
+    sample_every: int = 1  # time every n-th query only (rank_bm25 at large sizes)
+    index: object = None
+    times: list[float] = field(default_factory=list)
+    results: dict[int, tuple[list[int], list[float]]] = field(default_factory=dict)
+
+
+def newsbot_impl() -> Impl:
+    return Impl(
+        "newsbot",
+        BM25Index.build,
+        lambda index, q: tuple(a.tolist() for a in index.top_k(q, K)),  # type: ignore[union-attr]
+    )
+
+
+def rank_bm25_impl(size: int) -> Impl:
+    from rank_bm25 import BM25Okapi
+
+    def search(index, q):
+        scores = index.get_scores(q)
+        top = np.argsort(-scores, kind="stable")[:K]
+        return top.tolist(), scores[top].tolist()
+
+    return Impl("rank_bm25", BM25Okapi, search, sample_every=1 if size <= 10_000 else 25)
+
+
+def bm25s_impl() -> Impl | None:
+    try:
+        import bm25s
+    except ImportError:
+        return None
+
+    def build(docs):
+        index = bm25s.BM25(method="robertson", k1=1.5, b=0.75)
+        index.index(docs, show_progress=False)
+        return index
+
+    def search(index, q):
+        ids, scores = index.retrieve([q], k=K, show_progress=False, n_threads=0)
+        return ids[0].tolist(), scores[0].tolist()
+
+    return Impl("bm25s", build, search)
+
+
+def tantivy_impl() -> Impl | None:
+    try:
+        import tantivy
+    except ImportError:
+        return None
+
+    def build(docs):
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
+        builder.add_unsigned_field("id", stored=True, fast=True)
+        index = tantivy.Index(builder.build())
+        writer = index.writer(heap_size=512_000_000, num_threads=1)
+        for i, doc in enumerate(docs):
+            writer.add_document(tantivy.Document(body=" ".join(doc), id=i))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return index
+
+    def search(index, q):
+        searcher = index.searcher()
+        query = index.parse_query(" ".join(q), ["body"])
+        hits = searcher.search(query, K).hits
+        ids = [searcher.doc(addr)["id"][0] for _, addr in hits]
+        return ids, [s for s, _ in hits]
+
+    return Impl("tantivy", build, search)
+
+
+def run(size: int, queries: int) -> list[dict]:
+    print(f"\n== {size:,} chunks: generating…", flush=True)
+    docs = synthetic.corpus(size)
+    qs = synthetic.queries(queries)
+    impls = [newsbot_impl(), rank_bm25_impl(size), bm25s_impl(), tantivy_impl()]
+    impls = [i for i in impls if i is not None]
+    rows = []
+    for impl in impls:
+        with PeakSampler() as mem:
+            start = time.perf_counter()
+            impl.index = impl.build(docs)
+            build_s = time.perf_counter() - start
+        rows.append(
+            {
+                "impl": impl.name,
+                "chunks": size,
+                "build_s": round(build_s, 2),
+                "peak_mb": round(mem.peak),
+                "kept_mb": round(mem.kept),
+            }
+        )
+        print(f"   built {impl.name} in {build_s:.1f} s", flush=True)
+    for n, q in enumerate(qs):  # interleaved: each query on every implementation in turn
+        for impl in impls:
+            if n % impl.sample_every:
+                continue
+            start = time.perf_counter()
+            impl.results[n] = impl.search(impl.index, q)
+            impl.times.append(time.perf_counter() - start)
+    reference = next(i for i in impls if i.name == "rank_bm25")
+    ref_p50 = float(np.percentile(reference.times, 50))
+    for impl, row in zip(impls, rows, strict=True):
+        times = np.array(impl.times) * 1000
+        overlap, diff = [], 0.0
+        for n, (ref_ids, ref_scores) in reference.results.items():
+            ids, scores = impl.results[n]
+            ref_top = [i for i, s in zip(ref_ids, ref_scores, strict=True) if s > 0]
+            overlap.append(len(set(ids) & set(ref_top)) / max(len(ref_top), 1))
+            if impl.name == "newsbot":
+                full = reference.index.get_scores(qs[n])  # type: ignore[union-attr]
+                ours = np.array(scores)
+                diff = max(
+                    diff,
+                    float(np.max(np.abs(ours - full[ids]) / np.maximum(full[ids], 1e-12)))
+                    if len(ids)
+                    else 0.0,
+                )
+        row.update(
+            p50_ms=round(float(np.percentile(times, 50)), 3),
+            p95_ms=round(float(np.percentile(times, 95)), 3),
+            ratio_vs_rank_bm25=round(ref_p50 * 1000 / float(np.percentile(times, 50)), 1),
+            top10_overlap=round(float(np.mean(overlap)), 4),
+            max_score_diff=diff if impl.name in ("newsbot", "rank_bm25") else None,
+        )
+    for impl in impls:
+        impl.index = None
+    gc.collect()
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    cols = [
+        "impl",
+        "chunks",
+        "build_s",
+        "peak_mb",
+        "kept_mb",
+        "p50_ms",
+        "p95_ms",
+        "ratio_vs_rank_bm25",
+        "top10_overlap",
+        "max_score_diff",
+    ]
+    lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
+    lines += [" | ".join(str(r[c]) for c in cols) for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows += run(size, args.queries)
+        print(table(rows), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
