@@ -122,14 +122,15 @@ class BM25Index:
         """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
         self.terms = list(terms)
         self.vocabulary = {t: i for i, t in enumerate(self.terms)}
-        self.indptr = indptr
-        self.doc_ids = doc_ids
-        self.tfs = tfs
-        self.doc_len = doc_len
+        # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
+        self.indptr = np.asarray(indptr)
+        self.doc_ids = np.asarray(doc_ids)
+        self.tfs = np.asarray(tfs)
+        self.doc_len = np.asarray(doc_len)
         self.params = params
         self.size = len(doc_len)
         if derived is not None:
-            self.idf, self.norm, self.max_impact = derived
+            self.idf, self.norm, self.max_impact = (np.asarray(a) for a in derived)
         else:
             self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
             avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
@@ -220,17 +221,17 @@ class BM25Index:
         order = sorted(uses, key=lambda t: -bound[t])  # rare terms first
         left = sum(bound.values())
         left_postings = sum(self.postings_of(t) for t in order)
-        scores, seen = self._scratch_buffers()
+        scores = self._scratch_scores()
         new_ids: list[np.ndarray] = []
         found = 0
         done = 0
         try:
             for t in order:
                 a, b = self.indptr[t], self.indptr[t + 1]
-                ids = self.doc_ids[a:b]
-                scores[ids] += self._weights(t, ids, self.tfs[a:b]) * uses[t]
-                fresh = ids[~seen[ids]]
-                seen[fresh] = True
+                ids = self.doc_ids[a:b].astype(np.intp)  # native indices gather faster
+                before = scores[ids]
+                fresh = ids[before == 0]  # untouched so far (every weight is > 0)
+                scores[ids] = before + self._weights(t, ids, self.tfs[a:b]) * uses[t]
                 new_ids.append(fresh)
                 found += fresh.size
                 done += 1
@@ -246,7 +247,9 @@ class BM25Index:
         finally:
             for ids in new_ids:
                 scores[ids] = 0.0
-                seen[ids] = False
+        if np.any(self.idf[list(uses)] <= 0):  # a zero weight can list a chunk twice
+            candidates, first = np.unique(candidates, return_index=True)
+            values = values[first]
         if mask is not None:
             keep = mask[candidates]
             candidates, values = candidates[keep], values[keep]
@@ -267,23 +270,33 @@ class BM25Index:
         return float(np.partition(scores[ids], ids.size - k)[ids.size - k])
 
     def _lookup(self, t: int, candidates: np.ndarray) -> np.ndarray:
-        """Term t's contribution to each candidate (0 where absent), by binary search."""
+        """Term t's contribution to each candidate (0 where absent).
+
+        Binary search when the candidates are few next to the postings; otherwise
+        scatter the postings into the scratch buffer and gather.
+        """
         a, b = self.indptr[t], self.indptr[t + 1]
         ids = self.doc_ids[a:b]
-        out = np.zeros(candidates.size)
-        at = np.minimum(np.searchsorted(ids, candidates), ids.size - 1)
-        hit = ids[at] == candidates
-        out[hit] = self._weights(t, candidates[hit], self.tfs[a:b][at[hit]])
+        if candidates.size * 8 < ids.size:
+            out = np.zeros(candidates.size)
+            at = np.minimum(np.searchsorted(ids, candidates), ids.size - 1)
+            hit = ids[at] == candidates
+            out[hit] = self._weights(t, candidates[hit], self.tfs[a:b][at[hit]])
+            return out
+        scores = self._scratch_scores()
+        ids = ids.astype(np.intp)
+        scores[ids] = self._weights(t, ids, self.tfs[a:b])
+        out = scores[candidates]
+        scores[ids] = 0.0
         return out
 
-    def _scratch_buffers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Zeroed score and seen buffers per thread, so concurrent queries never share one."""
+    def _scratch_scores(self) -> np.ndarray:
+        """A zeroed score buffer per thread, so concurrent queries never share one."""
         local = self._scratch
         if getattr(local, "size", None) != self.size:
             local.scores = np.zeros(self.size)
-            local.seen = np.zeros(self.size, dtype=bool)
             local.size = self.size
-        return local.scores, local.seen
+        return local.scores
 
 
 def _best(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
