@@ -77,7 +77,7 @@ class Engine:
     def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
         """Load the saved index when it matches the corpus; re-read only what changed."""
         catalog, index = None, None
-        if config.index.persist:
+        if config.index.persist and store.exists(config.index.path):
             try:
                 catalog, index = store.load(config.index.path, config.index_settings())
             except store.StoreError as exc:

@@ -120,6 +120,11 @@ def _remove_old(path: Path, keep: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def exists(path: Path) -> bool:
+    """Whether an index was ever saved at path (it may still fail to load)."""
+    return (path / CURRENT).is_symlink()
+
+
 def load(path: Path, settings: dict[str, Any]) -> tuple[Catalog, BM25Index]:
     """The saved catalog and index, verified; StoreError when they cannot be trusted."""
     gen = path / CURRENT

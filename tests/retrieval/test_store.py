@@ -34,7 +34,7 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
     loaded = Engine.from_config(config)
     assert _generation(config) == gen  # nothing rewritten
-    assert isinstance(loaded.index.doc_ids, np.memmap)
+    assert isinstance(loaded.index.doc_ids.base, np.memmap)  # a view of the mapped file
     for q in ["night tram", "sewage fine", "What is the capital of Peru?"]:
         assert loaded.ask(q) == built.ask(q)
 
