@@ -2,10 +2,11 @@
 
     python benchmarks/bench_retrieval.py --sizes 10000,100000,1000000 --json results.json
 
-For each size: generate a seeded synthetic corpus (benchmarks/synthetic.py), build every
-implementation that is installed (measuring build time, peak and kept memory), then time
-top-10 queries single-threaded, interleaved across implementations (rank_bm25 on a sample:
-it takes seconds per query at a million chunks). Scores and top-10 are compared with
+For each size: generate a seeded synthetic corpus (benchmarks/synthetic.py); build every
+installed implementation, each in its own forked process so that its build time, peak and
+kept memory (RSS above the process's baseline) are its own; then time top-10 queries
+single-threaded, interleaved across the processes (rank_bm25 on every 25th query: it takes
+seconds per query at a million chunks). Scores and top-10 are compared with
 rank_bm25.BM25Okapi, the reference. Prints a table; writes a JSON list of rows.
 """
 
@@ -14,12 +15,14 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +73,6 @@ class Impl:
     build: Callable[[list[list[str]]], object]
     search: Callable[[object, list[str]], tuple[list[int], list[float]]]
     sample_every: int = 1  # time every n-th query only (rank_bm25 at large sizes)
-    index: object = None
-    times: list[float] = field(default_factory=list)
-    results: dict[int, tuple[list[int], list[float]]] = field(default_factory=dict)
 
 
 def newsbot_impl() -> Impl:
@@ -125,7 +125,10 @@ def tantivy_impl() -> Impl | None:
         index = tantivy.Index(builder.build())
         writer = index.writer(heap_size=512_000_000, num_threads=1)
         for i, doc in enumerate(docs):
-            writer.add_document(tantivy.Document(body=" ".join(doc), id=i))
+            document = tantivy.Document()
+            document.add_text("body", " ".join(doc))
+            document.add_unsigned("id", i)
+            writer.add_document(document)
         writer.commit()
         writer.wait_merging_threads()
         index.reload()
@@ -141,63 +144,89 @@ def tantivy_impl() -> Impl | None:
     return Impl("tantivy", build, search)
 
 
+DOCS: list[list[str]] = []  # set before the workers fork, shared copy-on-write
+
+
+def serve(make: Callable[[], Impl], conn: Connection) -> None:
+    """One implementation in its own process: build, report memory, then answer queries."""
+    impl = make()
+    with PeakSampler() as mem:
+        start = time.perf_counter()
+        index = impl.build(DOCS)
+        build_s = time.perf_counter() - start
+    conn.send({"build_s": build_s, "peak_mb": mem.peak, "kept_mb": mem.kept})
+    while (request := conn.recv()) is not None:
+        kind, q, extra = request
+        if kind == "search":
+            start = time.perf_counter()
+            result = impl.search(index, q)
+            conn.send((time.perf_counter() - start, result))
+        else:  # reference scores of some chunks, for the score comparison
+            conn.send(index.get_scores(q)[extra].tolist())  # type: ignore[union-attr]
+
+
 def run(size: int, queries: int) -> list[dict]:
     print(f"\n== {size:,} chunks: generating…", flush=True)
-    docs = synthetic.corpus(size)
+    DOCS[:] = synthetic.corpus(size)
     qs = synthetic.queries(queries)
-    impls = [newsbot_impl(), rank_bm25_impl(size), bm25s_impl(), tantivy_impl()]
-    impls = [i for i in impls if i is not None]
-    rows = []
-    for impl in impls:
-        with PeakSampler() as mem:
-            start = time.perf_counter()
-            impl.index = impl.build(docs)
-            build_s = time.perf_counter() - start
+    makers = {"newsbot": newsbot_impl, "rank_bm25": lambda: rank_bm25_impl(size)}
+    if bm25s_impl() is not None:
+        makers["bm25s"] = bm25s_impl
+    if tantivy_impl() is not None:
+        makers["tantivy"] = tantivy_impl
+    context = multiprocessing.get_context("fork")
+    workers, rows = {}, []
+    for name, make in makers.items():  # one at a time, so builds do not compete
+        parent, child = context.Pipe()
+        process = context.Process(target=serve, args=(make, child), daemon=True)
+        process.start()
+        stats = parent.recv()
+        workers[name] = (parent, process, make().sample_every)
         rows.append(
             {
-                "impl": impl.name,
+                "impl": name,
                 "chunks": size,
-                "build_s": round(build_s, 2),
-                "peak_mb": round(mem.peak),
-                "kept_mb": round(mem.kept),
+                "build_s": round(stats["build_s"], 2),
+                "peak_mb": round(stats["peak_mb"]),
+                "kept_mb": round(stats["kept_mb"]),
             }
         )
-        print(f"   built {impl.name} in {build_s:.1f} s", flush=True)
+        print(f"   built {name} in {stats['build_s']:.1f} s", flush=True)
+    DOCS.clear()
+    times: dict[str, list[float]] = {n: [] for n in workers}
+    results: dict[str, dict[int, tuple[list[int], list[float]]]] = {n: {} for n in workers}
     for n, q in enumerate(qs):  # interleaved: each query on every implementation in turn
-        for impl in impls:
-            if n % impl.sample_every:
-                continue
-            start = time.perf_counter()
-            impl.results[n] = impl.search(impl.index, q)
-            impl.times.append(time.perf_counter() - start)
-    reference = next(i for i in impls if i.name == "rank_bm25")
-    ref_p50 = float(np.percentile(reference.times, 50))
-    for impl, row in zip(impls, rows, strict=True):
-        times = np.array(impl.times) * 1000
+        for name, (conn, _, every) in workers.items():
+            if n % every == 0:
+                conn.send(("search", q, None))
+                elapsed, result = conn.recv()
+                times[name].append(elapsed)
+                results[name][n] = result
+    reference = workers["rank_bm25"][0]
+    ref_p50 = float(np.percentile(times["rank_bm25"], 50))
+    for row in rows:
+        name = row["impl"]
         overlap, diff = [], 0.0
-        for n, (ref_ids, ref_scores) in reference.results.items():
-            ids, scores = impl.results[n]
+        for n, (ref_ids, ref_scores) in results["rank_bm25"].items():
+            ids, scores = results[name][n]
             ref_top = [i for i, s in zip(ref_ids, ref_scores, strict=True) if s > 0]
             overlap.append(len(set(ids) & set(ref_top)) / max(len(ref_top), 1))
-            if impl.name == "newsbot":
-                full = reference.index.get_scores(qs[n])  # type: ignore[union-attr]
-                ours = np.array(scores)
-                diff = max(
-                    diff,
-                    float(np.max(np.abs(ours - full[ids]) / np.maximum(full[ids], 1e-12)))
-                    if len(ids)
-                    else 0.0,
-                )
+            if name == "newsbot" and ids:
+                reference.send(("scores", qs[n], ids))
+                full = np.array(reference.recv())
+                diff = max(diff, float(np.max(np.abs(np.array(scores) - full) / full)))
+        ms = np.array(times[name]) * 1000
         row.update(
-            p50_ms=round(float(np.percentile(times, 50)), 3),
-            p95_ms=round(float(np.percentile(times, 95)), 3),
-            ratio_vs_rank_bm25=round(ref_p50 * 1000 / float(np.percentile(times, 50)), 1),
+            p50_ms=round(float(np.percentile(ms, 50)), 3),
+            p95_ms=round(float(np.percentile(ms, 95)), 3),
+            ratio_vs_rank_bm25=round(ref_p50 * 1000 / float(np.percentile(ms, 50)), 1),
             top10_overlap=round(float(np.mean(overlap)), 4),
-            max_score_diff=diff if impl.name in ("newsbot", "rank_bm25") else None,
+            max_score_diff=diff if name in ("newsbot", "rank_bm25") else None,
+            queries=len(times[name]),
         )
-    for impl in impls:
-        impl.index = None
-    gc.collect()
+    for conn, process, _ in workers.values():
+        conn.send(None)
+        process.join()
     return rows
 
 
@@ -213,6 +242,7 @@ def table(rows: list[dict]) -> str:
         "ratio_vs_rank_bm25",
         "top10_overlap",
         "max_score_diff",
+        "queries",
     ]
     lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
     lines += [" | ".join(str(r[c]) for c in cols) for r in rows]
