@@ -11,10 +11,12 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 
 import discord
 
+from bot import health
 from bot.client import NewsBot
 from bot.token import TokenError, read_token, redact_logs
 from retrieval import cli
@@ -29,6 +31,8 @@ def add_bot_commands(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(run=cmd_serve)
     sync = sub.add_parser("sync", help="register the slash commands with Discord, then exit")
     sync.set_defaults(run=cmd_sync)
+    check = sub.add_parser("health", help="exit 0 if the running bot is healthy (heartbeat)")
+    check.set_defaults(run=cmd_health)
 
 
 async def _run(bot: NewsBot, token: str, connect: bool) -> None:
@@ -69,6 +73,12 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     return _start(config, connect=False)
+
+
+def cmd_health(args: argparse.Namespace, config: Config) -> int:
+    healthy, why = health.check(config.index.path / health.HEARTBEAT_FILE, time.time())
+    print(why)
+    return 0 if healthy else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

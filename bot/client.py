@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import health
 from bot.cooldown import Cooldown
 from bot.formatting import notice
 from retrieval.config import BotConfig
@@ -51,7 +54,9 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
-        self._watcher: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.connected = False
+        self.disconnected_since: float | None = time.time()
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
@@ -60,7 +65,43 @@ class NewsBot(commands.Bot):
         self._warn_about_message_content()
         await self.sync_commands()
         if self.engine.config.index.poll_seconds > 0:
-            self._watcher = asyncio.create_task(self.watch_corpus(), name="newsbot-corpus-watch")
+            self._tasks.append(asyncio.create_task(self.watch_corpus(), name="newsbot-watch"))
+        self._tasks.append(asyncio.create_task(self.beat(), name="newsbot-heartbeat"))
+
+    @property
+    def heartbeat_path(self) -> Path:
+        return self.engine.config.index.path / health.HEARTBEAT_FILE
+
+    async def beat(self) -> None:
+        """Refresh the heartbeat file for `newsbot health` (the container's HEALTHCHECK)."""
+        while not self.is_closed():
+            await self.write_heartbeat()
+            await asyncio.sleep(health.HEARTBEAT_SECONDS)
+
+    async def write_heartbeat(self) -> None:
+        beat = health.Heartbeat(
+            written=time.time(),
+            connected=self.connected,
+            disconnected_since=self.disconnected_since,
+            chunks=len(self.engine.chunks),
+        )
+        try:
+            await self.run_engine(health.write, self.heartbeat_path, beat)
+        except OSError as exc:
+            log.warning("cannot write the heartbeat %s: %s", self.heartbeat_path, exc)
+
+    async def on_ready(self) -> None:
+        self.connected, self.disconnected_since = True, None
+        await self.write_heartbeat()
+
+    async def on_resumed(self) -> None:
+        await self.on_ready()
+
+    async def on_disconnect(self) -> None:
+        if self.connected or self.disconnected_since is None:
+            self.disconnected_since = time.time()
+        self.connected = False
+        await self.write_heartbeat()
 
     async def watch_corpus(self) -> None:
         """Poll the corpus; swap in a new engine when files were added, changed or removed.
@@ -113,8 +154,8 @@ class NewsBot(commands.Bot):
         """No prefix commands: questions are handled by the ask extension's listener."""
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
+        for task in self._tasks:
+            task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 

@@ -51,6 +51,7 @@ class FakeDiscord:
 
     calls: list[Call] = field(default_factory=list)
     identify: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[dict[str, Any]] = field(default_factory=list)
     # (method, path prefix) -> (status, body) for the next matching calls: fault injection.
     faults: dict[tuple[str, str], list[tuple[int, Any]]] = field(default_factory=dict)
     ws: web.WebSocketResponse | None = None
@@ -195,6 +196,7 @@ class FakeDiscord:
                 self.identify.append(payload["d"])
                 await self._ready()
             elif op == 6:
+                self.resumes.append(payload["d"])
                 await self.dispatch("RESUMED", {})
         return ws
 

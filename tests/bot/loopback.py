@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class Harness:
 async def running_bot(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, **settings: object
 ) -> AsyncIterator[Harness]:
+    monkeypatch.chdir(tempfile.mkdtemp(prefix="newsbot-bot-"))  # heartbeat and index land here
     fake = FakeDiscord()
     await fake.start()
     monkeypatch.setattr(discord.http.Route, "BASE", fake.api)

@@ -127,6 +127,30 @@ async def test_mention_gets_a_reply_card(harness):
     assert call.body["allowed_mentions"] == {"parse": [], "replied_user": False}
 
 
+async def test_the_running_bot_keeps_a_healthy_heartbeat(harness):
+    import time
+
+    from bot import health
+
+    for _ in range(100):
+        if harness.bot.heartbeat_path.exists():
+            break
+        await asyncio.sleep(0.02)
+    healthy, why = health.check(harness.bot.heartbeat_path, time.time())
+    assert healthy and why.startswith("ok: connected"), why
+    await harness.fake.ws.close()  # the gateway drops the bot mid-session
+    for _ in range(200):
+        if harness.fake.resumes or len(harness.fake.identify) > 1:
+            break
+        await asyncio.sleep(0.02)
+    assert harness.fake.resumes or len(harness.fake.identify) > 1  # it came back
+    await asyncio.sleep(0.1)
+    healthy, why = health.check(harness.bot.heartbeat_path, time.time())
+    assert healthy and why.startswith("ok: connected"), why
+    iid = await harness.fake.slash("ask", ASKER, question="Who chaired the meeting?")
+    assert "Lecornu" in (await _reply(harness.fake, iid))["embeds"][0]["description"]
+
+
 async def test_messages_without_a_mention_are_ignored(harness):
     fake = harness.fake
     await fake.say("who chaired the meeting of defence ministers?", ASKER)
