@@ -26,60 +26,65 @@ def token_counter(encoding_name: str) -> TokenCounter:
     return lambda text: len(encoding.encode_ordinary(text))
 
 
+# Text longer than this is never handed to tiktoken whole (see _units).
+COUNT_CHARS = 4_000
 # Tokens the paragraph separator may add when two pieces join (one for "\n\n"; one spare).
 SEPARATOR_TOKENS = 2
 Span = tuple[int, int, int]  # start, end, tokens
 
 
-def _pack(
-    text: str, spans: Sequence[tuple[int, int]], limit: int, count: TokenCounter
-) -> list[Span]:
-    """Greedily group consecutive spans of text into pieces of at most `limit` tokens.
-
-    Each span is counted once, with the whitespace before it, so the pieces' counts
-    are sums rather than re-counts of ever longer text.
-    """
+def _pack(units: Sequence[Span], limit: int) -> list[Span]:
+    """Greedily group consecutive units (each within the limit, each counted with the
+    space before it) into pieces of at most `limit` tokens; nothing is counted twice."""
     pieces: list[Span] = []
     start = end = -1
     used = 0
-    for a, b in spans:
-        cost = count(text[a:b]) if start < 0 else count(text[end:b])
-        if start >= 0 and used + cost > limit:
+    for a, b, n in units:
+        if start >= 0 and used + n > limit:
             pieces.append((start, end, used))
-            start, used = -1, 0
-            cost = count(text[a:b])
+            start = -1
         if start < 0:
-            start = a
-        end, used = b, used + cost
+            start, used = a, 0
+        end, used = b, used + n
     if start >= 0:
         pieces.append((start, end, used))
     return pieces
 
 
+def _units(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
+    """Sentences of text[a:b] within the limit; longer ones as words; huge words as slices.
+
+    tiktoken is slow (quadratic) on very long runs without spaces, so nothing longer
+    than COUNT_CHARS is ever counted, and a word longer than limit // 4 characters is
+    sliced by length: a character is at most 4 bytes, a token at least one.
+    """
+    units: list[Span] = []
+    step = max(1, limit // 4)
+    for s, e in sentence_spans(text[a:b]):
+        s, e = a + s, a + e
+        n = count(text[s:e]) if e - s <= COUNT_CHARS else limit + 1
+        if n <= limit:
+            units.append((s, e, n))
+            continue
+        for m in _WORD.finditer(text, s, e):
+            ws, we = m.span()
+            if we - ws <= step:
+                units.append((ws, we, count(text[ws:we])))
+            else:
+                units += [
+                    (i, min(i + step, we), count(text[i : min(i + step, we)]))
+                    for i in range(ws, we, step)
+                ]
+    return units
+
+
 def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
     """Spans inside text[a:b], each at most `limit` tokens, cut at sentences then words."""
-    whole = count(text[a:b])
-    if whole <= limit:
-        return [(a, b, whole)]
-    out: list[Span] = []
-    sentences = [(a + s, a + e) for s, e in sentence_spans(text[a:b])]
-    for s, e, n in _pack(text, sentences, limit, count):
-        if n <= limit:
-            out.append((s, e, n))
-            continue
-        words = [(s + m.start(), s + m.end()) for m in _WORD.finditer(text[s:e])]
-        for ws, we, wn in _pack(text, words, limit, count):
-            out.extend(_hard_cut(text, ws, we, limit, count) if wn > limit else [(ws, we, wn)])
-    return out
-
-
-def _hard_cut(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
-    """Last resort for one 'word' over the budget (a URL, a run of symbols): cut by length."""
-    n = count(text[a:b])
-    if n <= limit or b - a <= 1:
-        return [(a, b, n)]
-    mid = (a + b) // 2
-    return _hard_cut(text, a, mid, limit, count) + _hard_cut(text, mid, b, limit, count)
+    if b - a <= COUNT_CHARS:
+        whole = count(text[a:b])
+        if whole <= limit:
+            return [(a, b, whole)]
+    return _pack(_units(text, a, b, limit, count), limit)
 
 
 def chunk_article(

@@ -16,6 +16,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES
+# A news file this large is a dump or a mistake; reading it would stall everything else.
+MAX_FILE_BYTES = 32 * 2**20
 
 
 class CorpusError(RuntimeError):
@@ -62,6 +64,10 @@ def read_file(path: Path, root: Path) -> tuple[list[Article], list[Skipped]]:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return [], [Skipped(name, f"unsupported file type '{path.suffix or '(none)'}'")]
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            return [], [Skipped(name, f"larger than {limit} MiB ({size / 2**20:.0f} MiB)")]
         data = path.read_bytes()
         text = decode(data)
     except (OSError, ValueError) as exc:

@@ -35,7 +35,8 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return True  # "!", "?", "?!", and ellipses before a capital
     if match.group(0) != punct:
         return True  # 'he said.' followed by a quote close: the period is inside a quote
-    before = _WORD_BEFORE.search(text, 0, match.start() + 1)
+    # Only the word just before the period matters; never rescan the text from its start.
+    before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start() + 1)
     if before is None:
         return True  # after a digit or symbol: "rose 5." ends a sentence
     word = before.group(1)

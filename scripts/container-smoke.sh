@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Build the newsbot image and prove it works offline, as non-root, over a read-only corpus.
+#
+# No Docker engine here, and no registry for base images: podman (with runc) builds the
+# Dockerfile on a Debian base made with debootstrap and imported into podman. The same
+# Dockerfile builds on a normal Docker host with its default base (python:3.11-slim).
+#
+#   sudo scripts/container-smoke.sh          # NEWSBOT_SMOKE_DIR=/tmp/newsbot-smoke by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+WORK=${NEWSBOT_SMOKE_DIR:-/tmp/newsbot-smoke}
+IMAGE=newsbot:smoke
+BASE=localbase:bookworm
+CA=/etc/ssl/certs/ca-certificates.crt
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf 'container-smoke: FAIL: %s\n' "$*" >&2; exit 1; }
+
+step "tools"
+need=()
+for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || need+=("$tool"); done
+if ((${#need[@]})); then
+  [ "$(id -u)" = 0 ] || fail "need root to install ${need[*]}"
+  apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap ca-certificates \
+    >/dev/null || fail "cannot install podman, runc and debootstrap"
+fi
+mkdir -p "$WORK"
+# crun refuses this host's cgroup layout and hard rlimits cannot be raised here.
+cat >"$WORK/containers.conf" <<CONF
+[engine]
+runtime = "runc"
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+CONF
+export CONTAINERS_CONF="$WORK/containers.conf"
+pm() { podman --root "$WORK/root" --runroot "$WORK/runroot" --storage-driver overlay "$@"; }
+
+step "base image ($BASE)"
+if ! pm image exists "$BASE"; then
+  rm -rf "$WORK/rootfs"
+  debootstrap --variant=minbase bookworm "$WORK/rootfs" >"$WORK/debootstrap.log" 2>&1 \
+    || { tail -20 "$WORK/debootstrap.log"; fail "debootstrap failed"; }
+  rm -rf "$WORK/rootfs/var/cache/apt/archives/"*.deb "$WORK/rootfs/var/lib/apt/lists/"*
+  tar -C "$WORK/rootfs" -c . | pm import - "$BASE" >/dev/null
+  rm -rf "$WORK/rootfs"
+fi
+
+step "build $IMAGE"
+secret=()
+[ -s "$CA" ] && secret=(--secret "id=pip_ca,src=$CA")
+pm build --format docker --build-arg "BASE=$BASE" "${secret[@]}" -t "$IMAGE" "$REPO" \
+  >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "image build failed"; }
+pm image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q 'newsbot' \
+  || fail "image has no HEALTHCHECK"
+pm run --rm "$IMAGE" sh -c 'command -v gcc cc || true' | grep -q . && fail "compiler in image"
+if pm history --no-trunc "$IMAGE" | grep -qi "BEGIN CERTIFICATE"; then fail "CA bundle in a layer"; fi
+
+step "runs as the non-root user"
+[ "$(pm run --rm "$IMAGE" id -u)" = 10001 ] || fail "not running as uid 10001"
+
+step "answers offline over a read-only corpus"
+rm -rf "$WORK/corpus" "$WORK/index"
+cp -r "$REPO/corpus" "$WORK/corpus"
+mkdir -p "$WORK/index" && chown 10001:10001 "$WORK/index"
+run=(pm run --rm --network none -v "$WORK/corpus:/data/corpus:ro" -v "$WORK/index:/data/index")
+out=$("${run[@]}" "$IMAGE" newsbot ask --json "How much was Northfield Water fined?")
+echo "$out" | python3 -c '
+import json, sys
+reply = json.load(sys.stdin)
+assert reply["answered"], reply
+first = reply["answers"][0]
+assert "£2.4m" in first["snippet"], first["snippet"]
+assert first["source"]["file"] == "ledger-water-fine.txt", first["source"]
+print("answer:", first["snippet"])
+' || fail "wrong answer: $out"
+[ -L "$WORK/index/current" ] || fail "index not saved to the volume"
+"${run[@]}" "$IMAGE" sh -c 'touch /data/corpus/x' 2>/dev/null && fail "corpus is writable"
+
+step "health check"
+set +e
+msg=$("${run[@]}" "$IMAGE" newsbot health); code=$?
+set -e
+[ "$code" = 1 ] || fail "health without a running bot should be unhealthy (got $code: $msg)"
+now=$(date +%s)
+printf '{"written": %s, "connected": true, "disconnected_since": null, "chunks": 13}' "$now" \
+  >"$WORK/index/heartbeat.json"
+"${run[@]}" "$IMAGE" newsbot health | grep -q '^ok: connected' || fail "fresh heartbeat unhealthy"
+printf '{"written": %s, "connected": false, "disconnected_since": %s, "chunks": 13}' \
+  "$now" "$((now - 120))" >"$WORK/index/heartbeat.json"
+"${run[@]}" "$IMAGE" newsbot health >/dev/null && fail "lost gateway reported healthy"
+
+step "serve without a token: one line, exit 2"
+set +e
+err=$("${run[@]}" "$IMAGE" 2>&1 >/dev/null); code=$?
+set -e
+[ "$code" = 2 ] || fail "serve without token exited $code"
+[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "more than one line: $err"
+
+printf '\ncontainer-smoke: OK\n'
