@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 
 from bot import health
@@ -24,6 +25,12 @@ from retrieval.config import Config
 from retrieval.engine import Engine
 
 log = logging.getLogger("newsbot.bot")
+
+
+class DiscordUnreachable(cli.CommandError):
+    """The network or Discord is down: worth a restart later (exit code 1)."""
+
+    exit_code = 1
 
 
 def add_bot_commands(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +53,8 @@ async def _run(bot: NewsBot, token: str, connect: bool) -> None:
             await bot.login(token)
             if connect:
                 await bot.connect(reconnect=True)
+    except (aiohttp.ClientError, OSError) as exc:
+        raise DiscordUnreachable(f"cannot reach Discord: {exc}") from None
     except discord.LoginFailure:
         raise TokenError("Discord rejected the token in DISCORD_TOKEN (401); check it") from None
     except discord.PrivilegedIntentsRequired:

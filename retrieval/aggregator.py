@@ -73,6 +73,11 @@ class _Entry:
     when: str
 
 
+def is_boilerplate(line: str) -> bool:
+    """Site furniture or junk: never article text, in any file format."""
+    return bool(_FURNITURE_START.match(line)) or is_junk(line)
+
+
 def is_junk(line: str) -> bool:
     if _JUNK_LINE.match(line):
         return True

@@ -154,7 +154,10 @@ def update(
 ) -> tuple[Catalog, bool]:
     """The catalog of `root` now, reusing `previous` for unchanged files; and whether it changed."""
     if not root.is_dir():
-        raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
+        raise CorpusError(
+            f"corpus folder {root} does not exist or is not a folder "
+            "(set 'corpus' in the config, or pass --corpus)"
+        )
     previous = previous or Catalog()
     states, todo = _changed(root, previous)
     log.info("corpus %s: %d files, %d new or changed", root, len(states), len(todo))

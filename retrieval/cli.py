@@ -34,6 +34,8 @@ USER_ERRORS = (ConfigError, CorpusError, EncodingError, QuestionError, EvalFileE
 class CommandError(Exception):
     """A problem the user can fix: printed as one line on stderr, exit code 2."""
 
+    exit_code = 2
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="config file (default: $NEWSBOT_CONFIG or ./config.yaml)")
@@ -191,7 +193,7 @@ def main(argv: Sequence[str] | None = None, *extensions: AddCommands) -> int:
         return args.run(args, config)
     except (*USER_ERRORS, CommandError) as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
 
 
 if __name__ == "__main__":

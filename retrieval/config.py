@@ -26,6 +26,10 @@ class ChunkingConfig:
     encoding: str = "cl100k_base"
 
     def check(self) -> None:
+        from retrieval.encoding import KNOWN_ENCODINGS
+
+        known = " or ".join(sorted(KNOWN_ENCODINGS))
+        _require(self.encoding in KNOWN_ENCODINGS, "chunking.encoding", known)
         _require(self.max_tokens >= 16, "chunking.max_tokens", "an integer >= 16")
         _require(
             0 <= self.min_tokens < self.max_tokens,

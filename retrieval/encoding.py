@@ -83,6 +83,7 @@ def install_encoding(name: str, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
             tmp.write(data)
+        os.chmod(tmp.name, 0o644)  # readable by other users (a container's non-root user)
         os.replace(tmp.name, target)
     except OSError as exc:
         raise EncodingError(

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from retrieval.aggregator import is_junk
+from retrieval.aggregator import is_boilerplate
 from retrieval.models import Article, Skipped
 from retrieval.textnorm import clean_line, fold_key
 
@@ -29,14 +29,14 @@ _JSON_FIELDS = {
 def _blocks(lines: list[str]) -> list[str]:
     """Paragraphs: blank-line separated blocks, or single lines when no blank lines exist."""
     if not any(not x.strip() for x in lines):
-        return [c for c in (clean_line(x) for x in lines) if c and not is_junk(c)]
+        return [c for c in (clean_line(x) for x in lines) if c and not is_boilerplate(c)]
     blocks, current = [], []
     for line in [*lines, ""]:
         if line.strip():
             current.append(line.strip())
         elif current:
             block = clean_line(" ".join(current))
-            if block and not is_junk(block):
+            if block and not is_boilerplate(block):
                 blocks.append(block)
             current = []
     return blocks
@@ -44,7 +44,7 @@ def _blocks(lines: list[str]) -> list[str]:
 
 def parse_text(text: str, file: str) -> list[Article]:
     lines = text.splitlines()
-    while lines and not lines[0].strip():
+    while lines and (not lines[0].strip() or is_boilerplate(clean_line(lines[0]))):
         lines.pop(0)
     if not lines:
         return []

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import tempfile
 
 import discord
 import pytest
@@ -68,3 +69,36 @@ async def test_sync_registers_commands_globally_without_connecting(bundled_engin
     (put,) = [c for c in fake.calls if c.method == "PUT"]
     assert put.path.endswith("/commands") and "/guilds/" not in put.path
     assert fake.ws is None  # never opened the gateway
+
+
+async def test_unreachable_discord_is_one_line_exit_1(bundled_engine, monkeypatch):
+    from bot.cli import DiscordUnreachable
+
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing there
+    with pytest.raises(DiscordUnreachable, match="cannot reach Discord") as err:
+        await _run(NewsBot(bundled_engine, BotConfig()), "token", connect=True)
+    assert err.value.exit_code == 1
+
+
+async def test_sigterm_shuts_the_bot_down_cleanly(shared_engine, monkeypatch):
+    import asyncio
+    import os
+    import signal
+    import time
+
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
+    monkeypatch.chdir(tempfile.mkdtemp())
+    bot = NewsBot(shared_engine, BotConfig())
+    task = asyncio.create_task(_run(bot, "token", connect=True))
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 20)
+        start = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(task, 10)
+        assert time.monotonic() - start < 5
+        assert bot.is_closed()
+    finally:
+        await fake.stop()

@@ -29,6 +29,7 @@ def test_encodings_load_offline_into_an_empty_cache(tmp_path, monkeypatch, no_ne
     url, sha = KNOWN_ENCODINGS["cl100k_base"]
     cached = tmp_path / hashlib.sha1(url.encode()).hexdigest()
     assert hashlib.sha256(cached.read_bytes()).hexdigest() == sha
+    assert cached.stat().st_mode & 0o044 == 0o044  # other users (a container's) can read it
 
 
 def test_a_corrupt_cached_file_is_replaced_by_the_verified_one(tmp_path):

@@ -1,0 +1,61 @@
+"""`newsbot index` killed mid-write: the previous good index survives; the next run completes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_ingest
+
+from retrieval import store
+from retrieval.config import load_config
+
+
+def _index(config: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "index", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_kill_during_index_keeps_the_previous_index(tmp_path):
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    bench_ingest.write_pages(corpus, 40)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"corpus: {corpus}\nindex:\n  persist: true\n  path: {tmp_path / 'idx'}\n")
+    assert _index(config).wait(timeout=300) == 0
+    settings = load_config(str(config)).index_settings()
+    good = (tmp_path / "idx" / store.CURRENT).resolve()
+    store.load(tmp_path / "idx", settings)
+
+    bench_ingest.write_pages(corpus, 400, seed=9)  # enough new work to be caught mid-way
+    killed = 0
+    for delay in (1.0, 2.0, 3.0, 4.5):
+        proc = _index(config)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            killed += 1
+            # Whatever moment the kill hit, what `current` names is complete and verified:
+            # the previous index, or the new one if the kill came after the switch.
+            store.load(tmp_path / "idx", settings)
+    assert killed
+    proc = _index(config)
+    assert proc.wait(timeout=600) == 0, proc.stderr.read()
+    catalog, _ = store.load(tmp_path / "idx", settings)
+    assert len(catalog.files) == 400
+    assert (tmp_path / "idx" / store.CURRENT).resolve() != good
+    # Generations left by killed runs are cleaned up by the next complete one.
+    assert [p.name for p in (tmp_path / "idx").glob("gen-*")] == [
+        (tmp_path / "idx" / store.CURRENT).resolve().name
+    ]
