@@ -312,11 +312,12 @@ class FakeDiscord:
 def _json(payload: Any, status: int = 200) -> web.Response:
     if status == 204:
         return web.Response(status=204)
-    # discord.py parses JSON only when Content-Type is exactly application/json.
+    # discord.py parses JSON only when Content-Type is exactly application/json, and takes
+    # a 429 without Discord's Via header for a Cloudflare ban rather than a rate limit.
     return web.Response(
         status=status,
         body=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Via": "1.1 google"},
     )
 
 
