@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import discord
 import pytest
 import yarl
 from fake_discord import GUILD_ID, FakeDiscord
+from helpers import BUNDLED_CORPUS
 
 from bot.client import NewsBot
-from retrieval.config import BotConfig
+from retrieval.config import BotConfig, Config
 from retrieval.engine import Engine
 
 
@@ -46,3 +51,23 @@ async def running_bot(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         await fake.stop()
+
+
+def slow_down(engine: Engine, seconds: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make engine.ask take at least `seconds` (it blocks, like a heavy query would)."""
+    real = engine.ask
+
+    def slow(question: str, publisher: str | None = None):
+        time.sleep(seconds)
+        return real(question, publisher)
+
+    monkeypatch.setattr(engine, "ask", slow)
+
+
+def live_engine(tmp_path: Path) -> tuple[Engine, Path]:
+    """An engine over a copy of the bundled corpus that the bot re-polls every 50 ms."""
+    corpus = tmp_path / "news"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    config = Config().with_corpus(corpus)
+    config = dataclasses.replace(config, index=dataclasses.replace(config.index, poll_seconds=0.05))
+    return Engine.from_config(config), corpus

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fake_discord import BOT_ID, BOT_USER, GUILD_ID
-from loopback import running_bot
+from loopback import live_engine, running_bot, slow_down
 
 ASKER, OTHER = 700000000000000001, 700000000000000002
 
@@ -255,15 +255,7 @@ async def test_cooldown_answers_a_flood_politely(shared_engine, monkeypatch):
 
 
 async def test_slow_answers_are_deferred_then_followed_up(shared_engine, monkeypatch):
-    real_ask = shared_engine.ask
-
-    def slow_ask(question, publisher=None):
-        import time
-
-        time.sleep(0.3)
-        return real_ask(question, publisher)
-
-    monkeypatch.setattr(shared_engine, "ask", slow_ask)
+    slow_down(shared_engine, 0.3, monkeypatch)
     async with running_bot(shared_engine, monkeypatch, defer_after_seconds=0.05) as h:
         iid = await h.fake.slash("ask", ASKER, question="Who chaired the meeting?")
         first = await h.fake.wait_for(_is_callback(iid))
@@ -290,19 +282,7 @@ async def test_our_errors_are_logged_with_traceback_and_reported_without(
 
 
 async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatch):
-    import dataclasses
-    import shutil
-
-    from helpers import BUNDLED_CORPUS
-
-    from retrieval.config import Config
-    from retrieval.engine import Engine
-
-    corpus = tmp_path / "news"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
-    config = Config().with_corpus(corpus)
-    config = dataclasses.replace(config, index=dataclasses.replace(config.index, poll_seconds=0.05))
-    engine = Engine.from_config(config)
+    engine, corpus = live_engine(tmp_path)
     async with running_bot(engine, monkeypatch) as h:
         question = "Who won the regional chess championship?"
         first = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
@@ -321,19 +301,7 @@ async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatc
 
 
 async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypatch, caplog):
-    import dataclasses
-    import shutil
-
-    from helpers import BUNDLED_CORPUS
-
-    from retrieval.config import Config
-    from retrieval.engine import Engine
-
-    corpus = tmp_path / "news"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
-    config = Config().with_corpus(corpus)
-    config = dataclasses.replace(config, index=dataclasses.replace(config.index, poll_seconds=0.05))
-    engine = Engine.from_config(config)
+    engine, corpus = live_engine(tmp_path)
     async with running_bot(engine, monkeypatch) as h:
         corpus.rename(tmp_path / "away")
         for _ in range(100):

@@ -5,7 +5,7 @@ import asyncio
 import time
 
 from fake_discord import BOT_ID, BOT_USER, CHANNEL_ID
-from loopback import running_bot
+from loopback import running_bot, slow_down
 from test_loopback import ASKER, _is_callback, _reply
 
 
@@ -54,13 +54,7 @@ async def test_a_reply_that_keeps_failing_is_logged_not_lost_silently(
 
 
 async def test_a_slow_engine_never_blocks_the_gateway(shared_engine, monkeypatch):
-    real = shared_engine.ask
-
-    def slow(question, publisher=None):
-        time.sleep(1.0)
-        return real(question, publisher)
-
-    monkeypatch.setattr(shared_engine, "ask", slow)
+    slow_down(shared_engine, 1.0, monkeypatch)
     async with running_bot(shared_engine, monkeypatch, defer_after_seconds=0.1) as h:
         loop = asyncio.get_running_loop()
         lags = []
