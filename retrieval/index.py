@@ -18,6 +18,7 @@ text).
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Sequence
@@ -52,17 +53,8 @@ class Forward:
     @classmethod
     def from_docs(cls, docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Forward:
         """Count each chunk's terms, adding unseen terms to `vocabulary` (in place)."""
-        n = len(docs)
-        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
-        for term in dict.fromkeys(chain.from_iterable(docs)):
-            vocabulary.setdefault(term, len(vocabulary))
-        ids = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(docs)),
-            dtype=np.int32,
-            count=int(lengths.sum()),
-        )
-        doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        return cls._count(doc_of, ids, n)
+        doc_of, ids = _token_ids(docs, vocabulary)
+        return cls._count(doc_of, ids, len(docs))
 
     @classmethod
     def _count(cls, doc_of: np.ndarray, ids: np.ndarray, n: int) -> Forward:
@@ -142,10 +134,27 @@ class BM25Index:
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], params: BM25Params | None = None) -> BM25Index:
-        """Index token lists (a chunk's terms, repeats counted)."""
+        """Index token lists (a chunk's terms, repeats counted), inverting them directly."""
         vocabulary: dict[str, int] = {}
-        forward = Forward.from_docs(docs, vocabulary)
-        return cls.from_forward(forward, list(vocabulary), params or BM25Params())
+        doc_of, ids = _token_ids(docs, vocabulary)
+        order = _stable_order(ids)  # by term; chunk order (and so sorted ids) kept within
+        terms, chunks = ids[order], doc_of[order]
+        del order, ids, doc_of
+        starts = _run_starts(terms, chunks)
+        tfs = np.diff(np.append(starts, terms.size))
+        if tfs.size and tfs.max() > TF_MAX:
+            raise ValueError(f"a term occurs more than {TF_MAX} times in one chunk")
+        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms[starts], minlength=len(vocabulary)), out=indptr[1:])
+        lengths = np.fromiter(map(len, docs), dtype=np.int32, count=len(docs))
+        return cls(
+            list(vocabulary),
+            indptr,
+            chunks[starts],
+            tfs.astype(TF_DTYPE),
+            lengths,
+            params or BM25Params(),
+        )
 
     @classmethod
     def from_forward(cls, forward: Forward, terms: Sequence[str], params: BM25Params) -> BM25Index:
@@ -309,6 +318,35 @@ def _best(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarra
         candidates, values = candidates[keep], values[keep]
     order = np.lexsort((candidates, -values))[:k]
     return candidates[order].astype(np.int64), values[order]
+
+
+def _token_ids(
+    docs: Sequence[Sequence[str]], vocabulary: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk of each token, term id of each token); unseen terms join `vocabulary`.
+
+    One pass in C over all tokens: setdefault records each new term with the position
+    of its first occurrence, which a lookup table then turns into consecutive ids.
+    """
+    n = len(docs)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+    total = int(lengths.sum())
+    known = len(vocabulary)
+    raw = np.fromiter(
+        map(vocabulary.setdefault, chain.from_iterable(docs), itertools.count(known)),
+        dtype=np.int64,
+        count=total,
+    )
+    fresh = list(itertools.islice(vocabulary, known, None))
+    positions = np.fromiter((vocabulary[t] for t in fresh), dtype=np.int64, count=len(fresh))
+    remap = np.zeros(known + total, dtype=np.int32)
+    remap[:known] = np.arange(known, dtype=np.int32)
+    remap[positions] = np.arange(known, known + len(fresh), dtype=np.int32)
+    for i, t in enumerate(fresh):
+        vocabulary[t] = known + i
+    ids = remap[raw]
+    doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    return doc_of, ids
 
 
 def _stable_order(keys: np.ndarray) -> np.ndarray:
