@@ -1,8 +1,9 @@
 """Any question gets an answer or a helpful refusal, within Discord's limits, pinging nobody.
 
-HYPOTHESIS_PROFILE=nightly runs thousands of cases; the normal suite runs a few hundred.
+NEWSBOT_FUZZ=nightly runs thousands of cases; the normal suite runs a few hundred.
 """
 
+import os
 import time
 
 from hypothesis import given, settings
@@ -58,10 +59,10 @@ questions = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=5000),
     st.just("x" * 100_000),
 )
-settings.register_profile("nightly", max_examples=5000, deadline=None)
+NIGHTLY = os.environ.get("NEWSBOT_FUZZ") == "nightly"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=5000 if NIGHTLY else 300, deadline=None)
 @given(questions)
 def test_any_question_is_answered_or_refused_helpfully(shared_engine, question):
     start = time.perf_counter()
@@ -80,7 +81,7 @@ def test_any_question_is_answered_or_refused_helpfully(shared_engine, question):
     assert time.perf_counter() - start < 10  # bounded: no pathological regex or loop
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=2000 if NIGHTLY else 100, deadline=None)
 @given(questions, st.sampled_from([None, "The Guardian", "telegraph", "Nobody"]))
 def test_search_never_raises_anything_but_question_errors(shared_engine, query, publisher):
     try:

@@ -63,3 +63,10 @@ def test_search_ranks_passages_and_filters_by_publisher(shared_engine):
     }.items()
     with pytest.raises(UnknownPublisherError, match="Known publishers: Axios"):
         shared_engine.search("Trump", publisher="Nobody Weekly")
+
+
+def test_sources_name_corpus_relative_files_never_host_paths(shared_engine, bundled_engine):
+    for engine in (shared_engine, bundled_engine):
+        for article in engine.articles:
+            assert not article.file.startswith("/") and ".." not in article.file.split("/")
+            assert str(engine.config.corpus) not in article.file
