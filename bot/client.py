@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import time
@@ -55,6 +56,7 @@ class NewsBot(commands.Bot):
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
         self._tasks: list[asyncio.Task[None]] = []
+        self._views: collections.deque[discord.ui.View] = collections.deque()
         self.connected = False
         self.disconnected_since: float | None = time.time()
         self.tree.on_error = self.on_app_command_error
@@ -164,6 +166,20 @@ class NewsBot(commands.Bot):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
 
+    def track(self, view: discord.ui.View | None) -> None:
+        """Keep at most `bot.max_live_views` reply views listening; the oldest stop first.
+
+        Each view holds its reply for the buttons' lifetime, so under a sustained flood
+        memory would otherwise grow with requests x view_timeout_seconds.
+        """
+        if view is None:
+            return
+        self._views.append(view)
+        while len(self._views) > self.settings.max_live_views:
+            self._views.popleft().stop()
+        if len(self._views) > 2 * self.settings.max_live_views // 3:
+            self._views = collections.deque(v for v in self._views if not v.is_finished())
+
     def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for publisher options: known publishers containing what was typed."""
         typed = current.casefold()
@@ -187,6 +203,7 @@ class NewsBot(commands.Bot):
         if not done:
             await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         embed, view = render(await task)
+        self.track(view)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         if interaction.response.is_done():
             message = await interaction.followup.send(

@@ -86,6 +86,7 @@ class BotConfig:
     page_size: int = 5
     defer_after_seconds: float = 2.0
     view_timeout_seconds: float = 900.0
+    max_live_views: int = 1000
     workers: int = 2
 
     def check(self) -> None:
@@ -99,6 +100,7 @@ class BotConfig:
             "a number from 0 to 2.5 (Discord drops replies after 3 s)",
         )
         _require(self.view_timeout_seconds > 0, "bot.view_timeout_seconds", "a number > 0")
+        _require(self.max_live_views >= 1, "bot.max_live_views", "an integer >= 1")
         _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
 
 

@@ -77,6 +77,7 @@ class Ask(commands.Cog):
             async with message.channel.typing():
                 reply = await self.bot.run_engine(self.bot.engine.ask, question)
             embed, view = card(reply, message.author.id, self.bot.settings.view_timeout_seconds)
+            self.bot.track(view)
             extra = {"view": view} if view is not None else {}
             sent = await reply_to(embed=embed, mention_author=False, **extra)
             if view is not None:

@@ -318,3 +318,27 @@ async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypa
                 break
             await asyncio.sleep(0.05)
         assert any(a.headline == "Late story" for a in h.bot.engine.articles)
+
+
+async def test_live_views_are_capped_so_floods_cannot_grow_memory(shared_engine, monkeypatch):
+    async with running_bot(shared_engine, monkeypatch, max_live_views=3) as h:
+        ids = [
+            await h.fake.slash("ask", ASKER, question="Who chaired the meeting?") for _ in range(6)
+        ]
+        for i in ids:
+            await _reply(h.fake, i)
+        live = [v for v in h.bot._views if not v.is_finished()]
+        assert len(live) == 3
+        first = h.fake.message(
+            "1",
+            (await h.fake.wait_for(_is_callback(ids[0]))).body["data"],
+            id=_message_id(h.fake, ids[0]),
+        )
+        await h.fake.click(first, "Show passage", ASKER)  # its view stopped: not answered
+        last = h.fake.message(
+            "1",
+            (await h.fake.wait_for(_is_callback(ids[-1]))).body["data"],
+            id=_message_id(h.fake, ids[-1]),
+        )
+        click = await h.fake.click(last, "Show passage", ASKER)
+        assert (await h.fake.wait_for(_is_callback(click))).body["type"] == 4
