@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -137,8 +138,13 @@ class Engine:
     def _publisher_mask(self, publisher: str | None) -> np.ndarray | None:
         if not publisher:
             return None
-        articles = self._articles_from(publisher)
-        return np.fromiter((c.article in articles for c in self.chunks), bool, len(self.chunks))
+        articles = np.fromiter(self._articles_from(publisher), dtype=np.int64)
+        return np.isin(self._chunk_articles, articles)
+
+    @functools.cached_property
+    def _chunk_articles(self) -> np.ndarray:
+        """Each chunk's article, as an array (publisher filters become one np.isin)."""
+        return np.fromiter((c.article for c in self.chunks), np.int64, len(self.chunks))
 
     def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
         """Indexed articles (optionally one publisher's) with their chunk counts."""
