@@ -195,11 +195,6 @@ class BM25Index:
         t = self.vocabulary.get(term)
         return None if t is None else float(self.idf[t])
 
-    def postings(self, term: str) -> int:
-        """How many chunks hold term."""
-        t = self.vocabulary.get(term)
-        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
-
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Dense scores for every chunk, like BM25Okapi.get_scores."""
         scores = np.zeros(self.size)

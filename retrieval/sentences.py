@@ -65,7 +65,3 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if a < b:
             trimmed.append((a, b))
     return trimmed
-
-
-def split_sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in sentence_spans(text)]
