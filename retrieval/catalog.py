@@ -177,11 +177,9 @@ def update(
     parts = [previous.forward.select(np.asarray(rows, dtype=np.int64))]
     skipped = [s for s in previous.skipped if s.file not in redo]
     new_terms: list[list[str]] = []
-    for name, record in _records(root, todo, chunking, workers, progress):
+    for _, record in _records(root, todo, chunking, workers, progress):
         for item in record.skipped:
             log.warning("skipped %s: %s", item.where, item.reason)
-        if name in removed:
-            continue
         base = len(articles)
         articles += record.articles
         chunks += [_renumber(c, base + c.article) for c in record.chunks]
