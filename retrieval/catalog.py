@@ -119,11 +119,11 @@ def _changed(root: Path, previous: Catalog) -> tuple[dict[str, FileState], list[
 
 def _records(
     root: Path, names: list[str], chunking: ChunkingConfig, workers: int, progress: Progress | None
-) -> Iterable[tuple[str, FileRecord]]:
+) -> Iterable[FileRecord]:
+    """Each named file read, in order, in worker processes when there are many."""
     paths = [root / n for n in names]
     if workers <= 1 or len(paths) < POOL_MIN_FILES:
-        results: Iterable[FileRecord] = (read_record(p, root, chunking) for p in paths)
-        yield from _report(names, results, progress)
+        yield from _report((read_record(p, root, chunking) for p in paths), len(paths), progress)
         return
     # forkserver: safe to start from a process that already runs threads (the bot).
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
@@ -131,18 +131,18 @@ def _records(
         results = pool.map(
             read_record, paths, [root] * len(paths), [chunking] * len(paths), chunksize=chunksize
         )
-        yield from _report(names, results, progress)
+        yield from _report(results, len(paths), progress)
 
 
 def _report(
-    names: list[str], results: Iterable[FileRecord], progress: Progress | None
-) -> Iterable[tuple[str, FileRecord]]:
+    records: Iterable[FileRecord], total: int, progress: Progress | None
+) -> Iterable[FileRecord]:
     chunks = 0
-    for done, (name, record) in enumerate(zip(names, results, strict=True), start=1):
+    for done, record in enumerate(records, start=1):
         chunks += len(record.chunks)
         if progress:
-            progress(done, len(names), chunks)
-        yield name, record
+            progress(done, total, chunks)
+        yield record
 
 
 def update(
@@ -177,7 +177,7 @@ def update(
     parts = [previous.forward.select(np.asarray(rows, dtype=np.int64))]
     skipped = [s for s in previous.skipped if s.file not in redo]
     new_terms: list[list[str]] = []
-    for _, record in _records(root, todo, chunking, workers, progress):
+    for record in _records(root, todo, chunking, workers, progress):
         for item in record.skipped:
             log.warning("skipped %s: %s", item.where, item.reason)
         base = len(articles)
