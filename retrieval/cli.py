@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -194,6 +195,10 @@ def main(argv: Sequence[str] | None = None, *extensions: AddCommands) -> int:
     except (*USER_ERRORS, CommandError) as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
+    except BrokenPipeError:
+        # The reader went away (`newsbot ask … | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -120,3 +120,23 @@ def test_console_script_runs_as_a_module():
         check=True,
     )
     assert "£2.4m" in json.loads(result.stdout)["answers"][0]["snippet"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # Megabytes of replies into `head -1`: the pipe closes while newsbot still writes.
+    questions = tmp_path / "questions.txt"
+    questions.write_text("When will the night trams run?\n" * 3000)
+    command = (
+        f"{sys.executable} -m retrieval.cli ask --json --corpus {BUNDLED_CORPUS} "
+        f"< {questions} | head -1"
+    )
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert json.loads(result.stdout)["answered"] is True
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+    assert result.returncode == 0
