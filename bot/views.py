@@ -93,3 +93,10 @@ class PagerView(OwnedView):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await self._show(interaction, self.page + 1)
+
+
+def paged(
+    pages: list[discord.Embed], owner_id: int, timeout: float
+) -> tuple[discord.Embed, PagerView | None]:
+    """The first page, with Previous/Next buttons when there is more than one."""
+    return pages[0], PagerView(pages, owner_id, timeout) if len(pages) > 1 else None

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.client import NewsBot
 from bot.formatting import search_embeds
-from bot.views import PagerView
+from bot.views import paged
 
 
 class Search(commands.Cog):
@@ -34,13 +34,12 @@ class Search(commands.Cog):
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        def render(hits):
-            pages = search_embeds(query, hits, size, publisher)
-            view = PagerView(pages, interaction.user.id, timeout) if len(pages) > 1 else None
-            return pages[0], view
-
         await self.bot.deliver(
-            interaction, lambda: self.bot.engine.search(query, top, publisher), render
+            interaction,
+            lambda: self.bot.engine.search(query, top, publisher),
+            lambda hits: paged(
+                search_embeds(query, hits, size, publisher), interaction.user.id, timeout
+            ),
         )
 
     @search.autocomplete("publisher")

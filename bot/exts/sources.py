@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.client import NewsBot
 from bot.formatting import sources_embeds
-from bot.views import PagerView
+from bot.views import paged
 
 
 class Sources(commands.Cog):
@@ -21,12 +21,10 @@ class Sources(commands.Cog):
         rows = self.bot.engine.sources(publisher)  # UnknownPublisherError -> helpful reply
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        def render(rows):
-            pages = sources_embeds(rows, size, publisher)
-            view = PagerView(pages, interaction.user.id, timeout) if len(pages) > 1 else None
-            return pages[0], view
-
-        await self.bot.deliver(interaction, lambda: rows, render)
+        pages = sources_embeds(rows, size, publisher)
+        await self.bot.deliver(
+            interaction, lambda: pages, lambda p: paged(p, interaction.user.id, timeout)
+        )
 
     @sources.autocomplete("publisher")
     async def publisher_autocomplete(
