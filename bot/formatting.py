@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import discord
 
 from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up
+from retrieval.render import ELLIPSIS, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -32,12 +33,10 @@ SNIPPET_CHARS = 1500
 CONTEXT_CHARS = 900
 FOOTER_BUDGET = 200
 FIELD_NAME_BUDGET = 200
-ELLIPSIS = "…"
 COLOUR = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
 
 _LINE_START = re.compile(r"^(?=#{1,3}\s|>|-#\s|\d+\.\s|[-*+]\s)", re.MULTILINE)
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
 
 
 def escape(text: str) -> str:
@@ -47,32 +46,15 @@ def escape(text: str) -> str:
     return _LINE_START.sub("\\\\", text)
 
 
-def _cut_point(text: str, budget: int) -> int:
-    """Where to cut text to keep at most `budget` characters: a sentence end, else a space."""
-    if len(text) <= budget:
-        return len(text)
-    window = text[: budget + 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= budget + 1]
-    if ends and ends[-1] >= budget // 2:
-        return ends[-1]
-    space = window.rfind(" ")
-    return space if space > 0 else budget  # one word longer than the budget: cut it
-
-
 def fit(text: str, limit: int, marks: Sequence[tuple[int, int]] = (), escaped: bool = True) -> str:
     """Render text (with optional bold marks) escaped and cut to at most `limit` characters."""
     quote = escape if escaped else str
     budget = limit
     while True:
-        cut = _cut_point(text, budget)
+        cut = cut_point(text, budget)
         kept = [(a, min(b, cut)) for a, b in marks if a < cut]
         body = mark_up(text[:cut].rstrip(), [(a, b) for a, b in kept if a < b], quote)
-        if cut >= len(text):
-            rendered = body
-        elif body.endswith((".", "!", "?", "'", '"', "’", "”")):
-            rendered = f"{body} {ELLIPSIS}"  # a whole sentence, then more to come
-        else:
-            rendered = body.rstrip(" ,;:") + ELLIPSIS
+        rendered = body if cut >= len(text) else ellipsize(body)
         if len(rendered) <= limit:
             return rendered
         budget = max(0, budget - (len(rendered) - limit) - 1)

@@ -67,7 +67,7 @@ class Catalog:
             new = position.get(id(self.articles[chunk.article]))
             if new is not None:
                 rows.append(row)
-                chunks.append(_renumber(chunk, new))
+                chunks.append(chunk if new == chunk.article else _renumber(chunk, new))
         return keep, chunks, np.asarray(rows, dtype=np.int64)
 
 

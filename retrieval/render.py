@@ -21,16 +21,33 @@ def source_line(source: Source) -> str:
     return " · ".join(p for p in parts if p)
 
 
+ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+def cut_point(text: str, budget: int) -> int:
+    """Where to cut text to keep at most `budget` characters: a sentence end, else a space."""
+    if len(text) <= budget:
+        return len(text)
+    window = text[: budget + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= budget + 1]
+    if ends and ends[-1] >= budget // 2:
+        return ends[-1]
+    space = window.rfind(" ")
+    return space if space > 0 else budget  # one word longer than the budget: cut it
+
+
+def ellipsize(kept: str) -> str:
+    """The kept start of a longer text, with an ellipsis saying more follows."""
+    if kept.endswith((".", "!", "?", "'", '"', "’", "”")):
+        return f"{kept} {ELLIPSIS}"  # a whole sentence, then more to come
+    return kept.rstrip(" ,;:") + ELLIPSIS
+
+
 def shorten(text: str, limit: int) -> str:
-    """Cut at a sentence or word boundary with an ellipsis, never mid-word."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-    if sentence_end >= limit // 2:
-        return cut[: sentence_end + 1] + " …"
-    space = cut.rfind(" ")
-    return (cut[:space] if space > 0 else cut).rstrip(" ,;:") + "…"
+    """Cut at a sentence or word boundary with an ellipsis, never mid-word, within limit."""
+    cut = cut_point(text, limit - 2)
+    return text if cut >= len(text) else ellipsize(text[:cut].rstrip())
 
 
 def emphasize(text: str, ansi: bool) -> str:
