@@ -15,6 +15,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY retrieval retrieval
 COPY bot bot
+COPY cli cli
 # A CA bundle for TLS-intercepting proxies reaches pip only, as a build secret: never a layer.
 RUN --mount=type=secret,id=pip_ca \
     python3 -m venv /opt/newsbot && \
@@ -22,7 +23,7 @@ RUN --mount=type=secret,id=pip_ca \
     /opt/newsbot/bin/pip install --no-cache-dir --disable-pip-version-check . && \
     find /opt/newsbot -name '__pycache__' -prune -exec rm -rf {} + && \
     TIKTOKEN_CACHE_DIR=/opt/tiktoken /opt/newsbot/bin/python -c \
-        "from retrieval.encoding import get_encoding; get_encoding('cl100k_base'); get_encoding('o200k_base')"
+        "from retrieval.text.encoding import get_encoding; get_encoding('cl100k_base'); get_encoding('o200k_base')"
 
 FROM ${BASE}
 RUN if ! command -v python3 >/dev/null 2>&1; then \

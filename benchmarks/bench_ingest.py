@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import synthetic
 
+from retrieval.answering.engine import Engine
 from retrieval.config import Config
-from retrieval.engine import Engine
 
 PUBLISHERS = ["Telegraph", "The Guardian", "Harbour Herald", "Axios", "The Hill", "Yahoo"]
 

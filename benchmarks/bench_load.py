@@ -30,8 +30,8 @@ from bench_retrieval import rss_mb  # noqa: E402
 from load import ask_wave  # noqa: E402
 from loopback import running_bot  # noqa: E402
 
+from retrieval.answering.engine import Engine  # noqa: E402
 from retrieval.config import Config  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
 
 
 def engine_for(pages: int, folder: Path) -> Engine:

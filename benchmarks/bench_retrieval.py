@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import synthetic
 
-from retrieval.index import BM25Index
+from retrieval.index.bm25 import BM25Index
 
 K = 10
 PAGE = os.sysconf("SC_PAGE_SIZE")

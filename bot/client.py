@@ -19,9 +19,9 @@ from discord.ext import commands
 from bot import health
 from bot.cooldown import Cooldown
 from bot.formatting import notice
+from retrieval.answering.engine import Engine, QuestionError
 from retrieval.config import BotConfig
-from retrieval.engine import Engine, QuestionError
-from retrieval.ingest import CorpusError
+from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import discord
 
 from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up
-from retrieval.render import ELLIPSIS, cut_point, ellipsize
+from retrieval.text.fit import ELLIPSIS, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from retrieval.cli import CommandError
+from retrieval.errors import UserError
 
 TOKEN_ENV = "DISCORD_TOKEN"
 TOKEN_FILE_ENV = "DISCORD_TOKEN_FILE"
 
 
-class TokenError(CommandError):
+class TokenError(UserError):
     """The token is missing or unusable; the message says how to provide it."""
 
 

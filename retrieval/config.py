@@ -11,11 +11,13 @@ from typing import Any
 
 import yaml
 
+from retrieval.errors import UserError
+
 CONFIG_ENV = "NEWSBOT_CONFIG"
 DEFAULT_CONFIG = "config.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config problem a user can fix; the message names the key."""
 
 
@@ -26,7 +28,7 @@ class ChunkingConfig:
     encoding: str = "cl100k_base"
 
     def check(self) -> None:
-        from retrieval.encoding import KNOWN_ENCODINGS
+        from retrieval.text.encoding import KNOWN_ENCODINGS
 
         known = " or ".join(sorted(KNOWN_ENCODINGS))
         _require(self.encoding in KNOWN_ENCODINGS, "chunking.encoding", known)

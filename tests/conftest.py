@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers import BUNDLED_CORPUS, shared_path
 
-from retrieval.chunking import token_counter
+from retrieval.answering.engine import Engine
 from retrieval.config import Config
-from retrieval.engine import Engine
+from retrieval.text.chunking import token_counter
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.client import OUR_FAULT, NewsBot, cooldown_text
 from bot.formatting import answer_embed, notice
 from bot.views import AnswerView
-from retrieval.engine import QuestionError
+from retrieval.answering.engine import QuestionError
 from retrieval.models import Reply
 
 log = logging.getLogger("newsbot.bot")

@@ -19,8 +19,8 @@ from fake_discord import GUILD_ID, FakeDiscord
 from helpers import BUNDLED_CORPUS
 
 from bot.client import NewsBot
+from retrieval.answering.engine import Engine
 from retrieval.config import BotConfig, Config
-from retrieval.engine import Engine
 
 
 @dataclass

@@ -1,8 +1,8 @@
 import json
 
 from bot import health
-from bot.cli import main
 from bot.health import Heartbeat, check, write
+from cli.main import main
 
 NOW = 1_000_000.0
 

@@ -188,8 +188,8 @@ def _message_payloads(fake):
 
 
 async def test_everyone_in_corpus_text_and_in_questions_pings_nobody(monkeypatch):
+    from retrieval.answering.engine import Engine
     from retrieval.config import Config
-    from retrieval.engine import Engine
     from retrieval.models import Article
 
     article = Article(

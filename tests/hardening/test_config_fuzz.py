@@ -7,7 +7,7 @@ import pytest
 import yaml
 from helpers import BUNDLED_CORPUS
 
-from retrieval.cli import main
+from cli.main import main
 from retrieval.config import Config
 
 WRONG = ["text", 1.5, -3, True, [1, 2], {"a": 1}, None]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import formatting
-from retrieval.engine import QuestionError
+from retrieval.answering.engine import QuestionError
 
 HOSTILE_PIECES = [
     "",

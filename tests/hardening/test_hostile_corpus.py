@@ -9,10 +9,10 @@ from pathlib import Path
 
 from helpers import BUNDLED_CORPUS
 
-from retrieval.catalog import update
+from retrieval.answering.engine import Engine
 from retrieval.config import Config
-from retrieval.engine import Engine
-from retrieval.ingest import MAX_FILE_BYTES
+from retrieval.index.catalog import update
+from retrieval.reading.ingest import MAX_FILE_BYTES
 
 GOOD = {p.name for p in BUNDLED_CORPUS.iterdir()}
 

@@ -12,13 +12,13 @@ from helpers import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_ingest
 
-from retrieval import store
 from retrieval.config import load_config
+from retrieval.index import store
 
 
 def _index(config: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "index", "--config", str(config)],
+        [sys.executable, "-m", "cli", "index", "--config", str(config)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,0 +1,203 @@
+"""`newsbot` on the command line: ask, search, sources, index, eval; serve, sync, health.
+
+Discord is imported only by the commands that talk to it (serve, sync), so
+`newsbot ask` starts without discord.py or aiohttp. Exit codes: 0 when a
+command ran (an abstention included), 2 for a usage, config, corpus or
+question error, 1 when Discord is unreachable; reported in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from cli.evaluation import evaluate, load_cases
+from cli.terminal import (
+    hit_json,
+    hits_text,
+    reply_json,
+    reply_text,
+    sources_text,
+    summary_text,
+)
+from retrieval.answering.engine import Engine, QuestionError
+from retrieval.config import Config, load_config
+from retrieval.errors import UserError
+
+
+class CommandError(UserError):
+    """A wrong combination of command-line arguments."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="config file (default: $NEWSBOT_CONFIG or ./config.yaml)")
+    parser.add_argument("--corpus", help="corpus folder (overrides the config's corpus)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `newsbot` parser: every command, each with its handler as `run`."""
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Answer questions about a folder of news articles, with sources.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer a question (or one per stdin line with --json)")
+    ask.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
+    ask.add_argument("--json", action="store_true", help="JSON output, one object per question")
+    ask.add_argument("--publisher", help="only answer from this publisher")
+    ask.set_defaults(run=cmd_ask)
+
+    search = sub.add_parser("search", help="ranked passages with scores and sources")
+    search.add_argument("query")
+    search.add_argument("--top", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("--publisher", help="only passages from this publisher")
+    search.add_argument("--json", action="store_true", help="JSON output")
+    search.set_defaults(run=cmd_search)
+
+    sources = sub.add_parser("sources", help="the articles indexed")
+    sources.add_argument("--publisher", help="only this publisher's articles")
+    sources.set_defaults(run=cmd_sources)
+
+    index = sub.add_parser("index", help="(re)build the saved index, re-reading only what changed")
+    index.set_defaults(run=cmd_index)
+
+    ev = sub.add_parser("eval", help="score a golden question file")
+    ev.add_argument("questions", type=Path, help="YAML list of {question, expect|abstain}")
+    ev.set_defaults(run=cmd_eval)
+
+    serve = sub.add_parser("serve", help="run the Discord bot (token from $DISCORD_TOKEN)")
+    serve.set_defaults(run=cmd_serve)
+    sync = sub.add_parser("sync", help="register the slash commands with Discord, then exit")
+    sync.set_defaults(run=cmd_sync)
+    check = sub.add_parser("health", help="exit 0 if the running bot is healthy (heartbeat)")
+    check.set_defaults(run=cmd_health)
+
+    for sp in sub.choices.values():
+        _common(sp)
+    return parser
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    if args.question is None and not args.json:
+        raise CommandError("ask needs a QUESTION (or --json to read questions from stdin)")
+    engine = Engine.from_config(config)
+    if args.question is not None:
+        reply = engine.ask(args.question, args.publisher)
+        if args.json:
+            print(json.dumps(reply_json(reply), ensure_ascii=False))
+        else:
+            print(reply_text(reply, ansi=sys.stdout.isatty()))
+        return 0
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            out = reply_json(engine.ask(question, args.publisher))
+        except QuestionError as exc:
+            out = {"question": question, "answered": False, "answers": [], "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    if args.top < 1:
+        raise CommandError("--top must be at least 1")
+    hits = Engine.from_config(config).search(args.query, args.top, args.publisher)
+    if args.json:
+        for hit in hits:
+            print(json.dumps(hit_json(hit), ensure_ascii=False))
+    else:
+        print(hits_text(hits))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    print(sources_text(Engine.from_config(config).sources(args.publisher)))
+    return 0
+
+
+def _progress_bar() -> Callable[[int, int, int], None]:
+    """A tqdm bar on a terminal (silent when stderr is not one): files done, chunks so far."""
+    bar = tqdm(total=0, unit="file", disable=None, file=sys.stderr, leave=True)
+
+    def update(done: int, total: int, chunks: int) -> None:
+        bar.total = total
+        bar.set_postfix(chunks=chunks, refresh=False)
+        bar.update(done - bar.n)
+
+    return update
+
+
+def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    started = time.monotonic()
+    engine = Engine.from_config(config, progress=_progress_bar())
+    where = config.index.path if config.index.persist else "memory (index.persist is false)"
+    print(
+        f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
+        f"{len(engine.skipped)} skipped; index in {where} "
+        f"({time.monotonic() - started:.1f} s)"
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    cases = load_cases(args.questions)
+    engine = Engine.from_config(config)
+    print(summary_text(evaluate(cases, engine.ask)))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from bot.run import serve  # Discord only for the commands that need it
+
+    return serve(config)
+
+
+def cmd_sync(args: argparse.Namespace, config: Config) -> int:
+    from bot.run import sync
+
+    return sync(config)
+
+
+def cmd_health(args: argparse.Namespace, config: Config) -> int:
+    from bot import health
+
+    healthy, why = health.check(config.index.path / health.HEARTBEAT_FILE, time.time())
+    print(why)
+    return 0 if healthy else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="newsbot: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config)
+        if args.corpus:
+            config = config.with_corpus(args.corpus)
+        return args.run(args, config)
+    except UserError as exc:
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (`newsbot ask … | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Everything read from the corpus, per file, so that an update re-reads only what changed.
+
+A catalog keeps every file's articles (before de-duplication), their chunks and
+each chunk's counted terms (the forward index). After a change only new or
+changed files are parsed, chunked and analysed; the BM25 index is then rebuilt
+from the forward index alone, so its statistics stay exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.answering.snippets import indexed_text
+from retrieval.config import ChunkingConfig
+from retrieval.index.bm25 import Forward
+from retrieval.models import Article, Chunk, Skipped
+from retrieval.reading.ingest import CorpusError, corpus_files, dedupe, read_file
+from retrieval.text.analysis import analyze
+from retrieval.text.chunking import chunk_article, token_counter
+
+log = logging.getLogger("newsbot.catalog")
+
+Progress = Callable[[int, int, int], None]  # files done, files total, chunks so far
+POOL_MIN_FILES = 32  # below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file's contribution: its articles, their chunks and their terms."""
+
+    articles: list[Article]
+    chunks: list[Chunk]  # article indices point into `articles`
+    terms: list[list[str]]  # per chunk, its index terms
+    skipped: list[Skipped]
+
+
+@dataclass
+class Catalog:
+    files: dict[str, FileState] = field(default_factory=dict)
+    articles: list[Article] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)  # article indices into `articles`
+    forward: Forward = field(default_factory=lambda: Forward.from_docs([], {}))
+    vocabulary: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def live(self) -> tuple[list[Article], list[Chunk], np.ndarray]:
+        """De-duplicated articles, their chunks (re-numbered) and those chunks' rows here."""
+        keep = dedupe(self.articles)
+        position = {id(a): i for i, a in enumerate(keep)}
+        rows, chunks = [], []
+        for row, chunk in enumerate(self.chunks):
+            new = position.get(id(self.articles[chunk.article]))
+            if new is not None:
+                rows.append(row)
+                chunks.append(chunk if new == chunk.article else _renumber(chunk, new))
+        return keep, chunks, np.asarray(rows, dtype=np.int64)
+
+
+def file_state(path: Path, data: bytes | None = None) -> FileState:
+    stat = path.stat()
+    digest = hashlib.sha256(data if data is not None else path.read_bytes()).hexdigest()
+    return FileState(stat.st_size, stat.st_mtime_ns, digest)
+
+
+def analyze_articles(
+    articles: Sequence[Article], chunking: ChunkingConfig
+) -> tuple[list[Chunk], list[list[str]]]:
+    """Chunk articles and analyse each chunk (with its headline) into index terms."""
+    count = token_counter(chunking.encoding)
+    chunks: list[Chunk] = []
+    for i, article in enumerate(articles):
+        chunks += chunk_article(article, i, chunking.max_tokens, chunking.min_tokens, count)
+    terms = [analyze(indexed_text(c.text, articles[c.article].headline)) for c in chunks]
+    return chunks, terms
+
+
+def read_record(path: Path, root: Path, chunking: ChunkingConfig) -> FileRecord:
+    """Parse, chunk and analyse one file (runs in a worker process)."""
+    articles, skipped = read_file(path, root)
+    chunks, terms = analyze_articles(articles, chunking)
+    return FileRecord(articles, chunks, terms, skipped)
+
+
+def _changed(root: Path, previous: Catalog) -> tuple[dict[str, FileState], list[str]]:
+    """Current file states, and the files whose content is new or changed."""
+    states, todo = {}, []
+    for path in corpus_files(root):
+        name = path.relative_to(root).as_posix()
+        old = previous.files.get(name)
+        try:
+            stat = path.stat()
+            if old and (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns):
+                states[name] = old
+                continue
+            state = file_state(path)
+        except OSError:
+            todo.append(name)  # unreadable now: read_file reports why
+            continue
+        states[name] = state
+        if old is None or state.sha256 != old.sha256:
+            todo.append(name)
+    return states, todo
+
+
+def _records(
+    root: Path, names: list[str], chunking: ChunkingConfig, workers: int, progress: Progress | None
+) -> Iterable[FileRecord]:
+    """Each named file read, in order, in worker processes when there are many."""
+    paths = [root / n for n in names]
+    if workers <= 1 or len(paths) < POOL_MIN_FILES:
+        yield from _report((read_record(p, root, chunking) for p in paths), len(paths), progress)
+        return
+    # forkserver: safe to start from a process that already runs threads (the bot).
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        chunksize = max(1, min(64, len(paths) // (workers * 8)))
+        results = pool.map(
+            read_record, paths, [root] * len(paths), [chunking] * len(paths), chunksize=chunksize
+        )
+        yield from _report(results, len(paths), progress)
+
+
+def _report(
+    records: Iterable[FileRecord], total: int, progress: Progress | None
+) -> Iterable[FileRecord]:
+    chunks = 0
+    for done, record in enumerate(records, start=1):
+        chunks += len(record.chunks)
+        if progress:
+            progress(done, total, chunks)
+        yield record
+
+
+def update(
+    root: Path,
+    chunking: ChunkingConfig,
+    previous: Catalog | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> tuple[Catalog, bool]:
+    """The catalog of `root` now, reusing `previous` for unchanged files; and whether it changed."""
+    if not root.is_dir():
+        raise CorpusError(
+            f"corpus folder {root} does not exist or is not a folder "
+            "(set 'corpus' in the config, or pass --corpus)"
+        )
+    previous = previous or Catalog()
+    states, todo = _changed(root, previous)
+    log.info("corpus %s: %d files, %d new or changed", root, len(states), len(todo))
+    removed = set(previous.files) - set(states)
+    if not todo and not removed:
+        return previous, False
+    redo = set(todo) | removed
+    keep_articles = [i for i, a in enumerate(previous.articles) if a.file not in redo]
+    new_index = {old: new for new, old in enumerate(keep_articles)}
+    articles = [previous.articles[i] for i in keep_articles]
+    rows, chunks = [], []
+    for row, chunk in enumerate(previous.chunks):
+        if chunk.article in new_index:
+            rows.append(row)
+            chunks.append(_renumber(chunk, new_index[chunk.article]))
+    vocabulary = {t: i for i, t in enumerate(previous.vocabulary)}
+    parts = [previous.forward.select(np.asarray(rows, dtype=np.int64))]
+    skipped = [s for s in previous.skipped if s.file not in redo]
+    new_terms: list[list[str]] = []
+    for record in _records(root, todo, chunking, workers, progress):
+        for item in record.skipped:
+            log.warning("skipped %s: %s", item.where, item.reason)
+        base = len(articles)
+        articles += record.articles
+        chunks += [_renumber(c, base + c.article) for c in record.chunks]
+        new_terms += record.terms
+        skipped += record.skipped
+    parts.append(Forward.from_docs(new_terms, vocabulary))
+    catalog = Catalog(states, articles, chunks, Forward.concat(parts), list(vocabulary), skipped)
+    return catalog, True
+
+
+def _renumber(chunk: Chunk, article: int) -> Chunk:
+    return Chunk(article, chunk.paragraph, chunk.start, chunk.end, chunk.text)

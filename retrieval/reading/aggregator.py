@@ -1,0 +1,201 @@
+"""Parse pages saved from a news aggregator into their main and related articles.
+
+Such a page is a main article (headline, often repeated; a publisher glued to a
+relative time such as "Telegraph4 days ago"; body lines) followed by site
+furniture and a "Related Articles" list whose entries read: headline lines,
+publisher, time ("timean hour ago"), a bulleted publisher, the headline again
+and a teaser paragraph. The rules below follow that structure rather than any
+one page's strings, so that hundreds of pages from the same site parse alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from retrieval.models import Article
+from retrieval.text.normalize import clean_line, fold_key
+
+_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_WHEN = (
+    rf"(?:(?:an?|one|\d{{1,3}})\s+{_UNIT}\s+ago|just now|yesterday"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?Z?)?"
+    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
+)
+# A time on its own line, sometimes behind an icon's alt text: "timean hour ago".
+_WHEN_LINE = re.compile(rf"^(?:time\s*)?(?P<when>{_WHEN})$", re.IGNORECASE)
+# A publisher glued to the time: "Telegraph4 days ago", "The Hill · 2 hours ago".
+_PUBLISHER_WHEN = re.compile(
+    rf"^(?P<publisher>[A-Z0-9][\w&'’.\- ]{{0,48}}?)\s*[·•|,\-–]?\s*(?P<when>{_WHEN})$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^[•·\-–—*]\s*(?P<text>.+)$")
+
+# Lines that end the article body: comments, feature promos, related lists, app footers.
+_FURNITURE_START = re.compile(
+    r"^(?:related (?:articles|stories|news|posts)|more (?:stories|articles|news)"
+    r"|comments?|no comments yet.*|hashtags|tags|try our ai features|download the app"
+    r"|get started now:.*|explore what .{1,40} can do for you:?|you may also like"
+    r"|recommended(?: for you)?|trending(?: now)?|advertisement)$",
+    re.IGNORECASE,
+)
+_RELATED_START = re.compile(
+    r"^(?:related (?:articles|stories|news|posts)|more (?:stories|articles|news)"
+    r"|you may also like|recommended(?: for you)?)$",
+    re.IGNORECASE,
+)
+# Lines that are never article text, wherever they stand.
+_JUNK_LINE = re.compile(
+    r"^(?:logo|\w+ background|app-?store\s*play-?store|app-?store|play-?store"
+    r"|(?:photo|image|picture|video)?\s*credits?\s*:.*|(?:photo|image|picture)s?\s*:.*"
+    r"|advertisement|share(?: this(?: article)?)?|read more:?|click here.*|follow us.*)$",
+    re.IGNORECASE,
+)
+# Subscription and app promos: "Try The Telegraph free for 1 month with unlimited access".
+_PROMO = re.compile(
+    r"free for \d+ (?:days?|weeks?|months?)|unlimited access|subscribe (?:now|today|to)"
+    r"|already a subscriber|broaden your horizons|sign up (?:for|to) (?:our|the) newsletter"
+    r"|download .{0,40}\bapp\b.{0,40}(?:store|today|now)|from your preferred app store",
+    re.IGNORECASE,
+)
+_PROMO_MAX_WORDS = 60
+
+
+@dataclass
+class _Entry:
+    """Positions of one related entry inside the related-articles lines."""
+
+    start: int  # first line that belongs to it (its leading repeated headlines)
+    headline_at: int
+    publisher: str
+    when: str
+
+
+def is_boilerplate(line: str) -> bool:
+    """Site furniture or junk: never article text, in any file format."""
+    return bool(_FURNITURE_START.match(line)) or is_junk(line)
+
+
+def is_junk(line: str) -> bool:
+    if _JUNK_LINE.match(line):
+        return True
+    return bool(_PROMO.search(line)) and len(line.split()) <= _PROMO_MAX_WORDS
+
+
+def looks_like_page(text: str) -> bool:
+    """True when a text file has the aggregator page structure."""
+    lines = [clean_line(x) for x in text.splitlines()[:400]]
+    head = [x for x in lines[:12] if x]
+    if any(_PUBLISHER_WHEN.match(x) and len(x.split()) <= 8 for x in head):
+        return True
+    return any(_RELATED_START.match(x) for x in lines) and any(_WHEN_LINE.match(x) for x in lines)
+
+
+def _is_name(line: str) -> bool:
+    """A publisher-like line: short, no sentence punctuation."""
+    return 0 < len(line.split()) <= 6 and not re.search(r"[.!?:;]$", line) and len(line) <= 60
+
+
+def _body(lines: Iterable[str], headline: str) -> tuple[str, ...]:
+    folded = fold_key(headline)
+    return tuple(x for x in lines if x and not is_junk(x) and fold_key(x) != folded)
+
+
+def _main_article(lines: Sequence[str], file: str) -> Article | None:
+    content = [x for x in lines if x and not is_junk(x)]
+    if not content:
+        return None
+    headline = content[0]
+    rest = [x for x in content[1:] if fold_key(x) != fold_key(headline)]
+    publisher = when = ""
+    for i, line in enumerate(rest[:3]):
+        glued = _PUBLISHER_WHEN.match(line)
+        alone = _WHEN_LINE.match(line)
+        if alone:
+            when = alone["when"]
+            if i > 0 and _is_name(rest[i - 1]):
+                publisher = rest[i - 1]
+            rest = rest[i + 1 :]
+            break
+        if glued and len(line.split()) <= 8:
+            publisher, when = glued["publisher"].strip(), glued["when"]
+            rest = rest[i + 1 :]
+            break
+    body = _body(rest, headline)
+    if not body:
+        return None
+    return Article(headline, body, file, 0, publisher, when)
+
+
+def _find_entries(lines: Sequence[str]) -> list[_Entry]:
+    """Anchor each related entry on its time line, then read around it."""
+    entries: list[_Entry] = []
+    for i, line in enumerate(lines):
+        when = _WHEN_LINE.match(line)
+        glued = None if when else _PUBLISHER_WHEN.match(line)
+        if not (when or glued) or (glued and not _is_name(glued["publisher"])):
+            continue
+        # After the time: bulleted publisher lines, then the headline.
+        bullets = []
+        j = i + 1
+        while j < len(lines) and (not lines[j] or _BULLET.match(lines[j])):
+            if lines[j]:
+                bullets.append(_BULLET.match(lines[j])["text"])
+            j += 1
+        if j >= len(lines):
+            continue
+        headline = lines[j]
+        # Before the time: the publisher's name, unless that line is the headline itself.
+        prev = i - 1
+        while prev >= 0 and not lines[prev]:
+            prev -= 1
+        publisher, first = "", i
+        if glued:
+            publisher = glued["publisher"].strip()
+        elif (
+            prev >= 0
+            and _is_name(lines[prev])
+            and not _WHEN_LINE.match(lines[prev])
+            and fold_key(lines[prev]) != fold_key(headline)
+        ):
+            publisher, first = lines[prev], prev
+        publisher = publisher or next(iter(bullets), "")
+        start = first
+        while start > 0 and (
+            not lines[start - 1] or fold_key(lines[start - 1]) == fold_key(headline)
+        ):
+            start -= 1
+        entries.append(_Entry(start, j, publisher, (when or glued)["when"]))
+    return entries
+
+
+def _related_articles(lines: Sequence[str], file: str) -> list[Article]:
+    entries = _find_entries(lines)
+    articles = []
+    for n, entry in enumerate(entries):
+        end = entries[n + 1].start if n + 1 < len(entries) else len(lines)
+        headline = lines[entry.headline_at]
+        body = _body(lines[entry.headline_at + 1 : end], headline)
+        if body:
+            articles.append(Article(headline, body, file, n + 1, entry.publisher, entry.when))
+    return articles
+
+
+def parse_page(text: str, file: str) -> list[Article]:
+    """The main article then each related entry, furniture removed."""
+    lines = [clean_line(x) for x in text.splitlines()]
+    end_main = next((i for i, x in enumerate(lines) if _FURNITURE_START.match(x)), len(lines))
+    articles = []
+    main = _main_article(lines[:end_main], file)
+    if main:
+        articles.append(main)
+    related_at = next(
+        (i for i in range(end_main, len(lines)) if _RELATED_START.match(lines[i])), None
+    )
+    if related_at is not None:
+        tail = lines[related_at + 1 :]
+        stop = next((i for i, x in enumerate(tail) if _FURNITURE_START.match(x)), len(tail))
+        articles.extend(_related_articles(tail[:stop], file))
+    return articles

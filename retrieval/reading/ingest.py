@@ -1,0 +1,106 @@
+"""Read corpus files into articles; a bad file is skipped with its reason, never fatal."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from retrieval.errors import UserError
+from retrieval.models import Article, Skipped
+from retrieval.reading.aggregator import looks_like_page, parse_page
+from retrieval.reading.formats import parse_jsonl, parse_markdown, parse_text
+from retrieval.text.normalize import fold_key
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES
+# A news file this large is a dump or a mistake; reading it would stall everything else.
+MAX_FILE_BYTES = 32 * 2**20
+
+
+class CorpusError(UserError):
+    """The corpus folder itself cannot be used."""
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM) or BOM-marked UTF-16; else ValueError."""
+    if not data.strip():
+        raise ValueError("empty file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
+
+
+def parse_file(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
+    """Articles in one file's text, by the file's kind."""
+    suffix = Path(name).suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return parse_jsonl(text, name)
+    if suffix in MARKDOWN_SUFFIXES:
+        return parse_markdown(text, name), []
+    if looks_like_page(text):
+        return parse_page(text, name), []
+    return parse_text(text, name), []
+
+
+def corpus_files(root: Path) -> Iterator[Path]:
+    """Every visible file below root, in a stable order; symlinked folders are not followed."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(folder) / name
+
+
+def read_file(path: Path, root: Path) -> tuple[list[Article], list[Skipped]]:
+    name = path.relative_to(root).as_posix()
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return [], [Skipped(name, f"unsupported file type '{path.suffix or '(none)'}'")]
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            return [], [Skipped(name, f"larger than {limit} MiB ({size / 2**20:.0f} MiB)")]
+        data = path.read_bytes()
+        text = decode(data)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return [], [Skipped(name, reason)]
+    articles, skipped = parse_file(text, name)
+    if not articles and not skipped:
+        skipped = [Skipped(name, "no article text found")]
+    return articles, skipped
+
+
+def _dedupe_key(article: Article) -> tuple[str, str] | None:
+    if not article.headline:
+        return None
+    return fold_key(article.headline), fold_key(article.publisher)
+
+
+def dedupe(articles: list[Article]) -> list[Article]:
+    """One copy of an article seen on several pages: the one with the most text."""
+    best: dict[tuple[str, str], int] = {}
+    kept: list[Article | None] = []
+    for article in articles:
+        key = _dedupe_key(article)
+        if key is None:
+            kept.append(article)
+            continue
+        if key in best:
+            i = best[key]
+            current = kept[i]
+            if current is not None and len(article.text) <= len(current.text):
+                continue
+            kept[i] = None
+        best[key] = len(kept)
+        kept.append(article)
+    return [a for a in kept if a is not None]

@@ -1,0 +1,131 @@
+"""Turn text into index terms: the same function for chunks and questions.
+
+Lower-case, fold accents ("Sébastien" = "Sebastien"), drop English stop words,
+stem with Snowball, and keep the tokens news questions hinge on: numbers with
+their decimals ("3.1"), money and percentages ("£18", "3.1%", "€800bn") and
+dotted acronyms ("u.s."). Each term carries its character span so answers can
+highlight exactly what matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import Stemmer
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each either ever every few for from further get
+    gets got had hadn't has hasn't have haven't having he he'd he'll he's her here here's
+    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't
+    it it's its itself just let's many me more most much must mustn't my myself neither no
+    nor not now of off on once only or other ought our ours ourselves out over own per quite
+    rather same shall shan't she she'd she'll she's should shouldn't since so some such than
+    that that's the their theirs them themselves then there there's these they they'd
+    they'll they're they've this those though through thus to too under until up upon us
+    very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's whether which while who who's whom whose why why's will with within without
+    won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves
+    tell told say said says ask asked go goes going went gone happen happens happened
+    """.split()
+)
+
+# Bump when chunking or analysis changes, so saved indexes built the old way are rebuilt.
+ANALYSIS_VERSION = 2
+
+_CURRENCY = "£$€¥₹"
+_TOKEN = re.compile(
+    rf"(?P<num>[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?)(?![\w])"
+    r"|(?P<acr>(?:[^\W\d_]\.){2,})"
+    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)",
+    re.UNICODE,
+)
+_SUFFIX = re.compile(r"(%|bn|m|k|tn|trn|mn)$")
+
+
+@functools.cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table folding one character to one: computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        ).lower()
+        if len(base) != 1:
+            base = char.lower() if len(char.lower()) == 1 else char
+        self[code] = base
+        return base
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form with the same length as the input.
+
+    Keeping the length lets term spans found in the folded text index the original.
+    """
+    return text.translate(_FOLD_TABLE)
+
+
+_WORD_TERMS: dict[str, str | None] = {}
+_WORD_CACHE_MAX = 500_000
+
+
+def word_term(word: str) -> str | None:
+    """The index term of a folded word (None for stop words), cached: words repeat."""
+    term = _WORD_TERMS.get(word, "")
+    if term != "":
+        return term
+    plain = word.replace("’", "'")
+    if plain.endswith("'s"):
+        plain = plain[:-2]
+    term = None if plain in STOP_WORDS or len(plain) < 2 else _stemmer().stemWord(plain)
+    if len(_WORD_TERMS) >= _WORD_CACHE_MAX:
+        _WORD_TERMS.clear()
+    _WORD_TERMS[word] = term
+    return term
+
+
+def _number_terms(raw: str) -> list[str]:
+    """'£18bn' -> ['18', '£18bn']; '120,000' -> ['120000']; '3.1%' -> ['3.1', '3.1%']."""
+    core = raw.lstrip(_CURRENCY)
+    suffix = _SUFFIX.search(core)
+    digits = core[: suffix.start()] if suffix else core
+    plain = digits.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", digits) else digits
+    plain = plain.replace(",", ".")
+    terms = [plain]
+    decorated = raw.replace(digits, plain)
+    if decorated != plain:
+        terms.append(decorated)
+    return terms
+
+
+def spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) for every index term in text, in order."""
+    for m in _TOKEN.finditer(fold(text)):
+        kind = m.lastgroup
+        if kind == "word":
+            term = word_term(m.group())
+            if term is not None:
+                yield term, m.start(), m.end()
+        elif kind == "num":
+            for term in _number_terms(m.group()):
+                yield term, m.start(), m.end()
+        else:
+            yield m.group(), m.start(), m.end()
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of text, in order (repeats kept: BM25 counts them)."""
+    return [term for term, _, _ in spans(text)]

@@ -1,0 +1,142 @@
+import json
+import subprocess
+import sys
+
+from helpers import BUNDLED_CORPUS, ROOT
+
+from cli.main import main
+
+ANSWER_KEYS = {"snippet", "passage", "score", "source"}
+SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"}
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_json_follows_the_contract(capsys):
+    code, out, _ = _run(
+        capsys, "ask", "--json", "--corpus", str(BUNDLED_CORPUS), "When will the night trams run?"
+    )
+    assert code == 0
+    reply = json.loads(out)
+    assert set(reply) == {"question", "answered", "answers"} and reply["answered"] is True
+    for answer in reply["answers"]:
+        assert set(answer) == ANSWER_KEYS and set(answer["source"]) == SOURCE_KEYS
+        assert isinstance(answer["score"], float)
+    assert reply["answers"][0]["source"]["publisher"] == "Harbour Herald"
+
+
+def test_ask_json_reads_stdin_one_object_per_line(monkeypatch, capsys):
+    monkeypatch.setattr(
+        sys,
+        "stdin",
+        __import__("io").StringIO(
+            "When will the night trams run?\n\nWhat is the capital of Peru?\n   \nthe and of\n"
+        ),
+    )
+    code, out, _ = _run(capsys, "ask", "--json", "--corpus", str(BUNDLED_CORPUS))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["answered"] for r in rows] == [True, False, False]
+    assert rows[1]["answers"] == [] and "error" in rows[2]
+
+
+def test_human_output_shows_snippet_passage_and_source_line(capsys):
+    code, out, _ = _run(
+        capsys, "ask", "--corpus", str(BUNDLED_CORPUS), "How many homes lost power?"
+    )
+    assert code == 0
+    assert out.startswith("1. ")
+    assert (
+        "Storm Elin cuts power to 40,000 homes along the coast · Coastal Times · an hour ago · "
+        "harbour-herald-night-trams.txt" in out
+    )
+
+
+def test_abstention_is_plain(capsys):
+    code, out, _ = _run(
+        capsys, "ask", "--corpus", str(BUNDLED_CORPUS), "What is the capital of Peru?"
+    )
+    assert code == 0 and out.startswith("No answer in the indexed articles.") and "Peru" in out
+
+
+def test_search_sources_and_eval(capsys):
+    code, out, _ = _run(
+        capsys, "search", "--corpus", str(BUNDLED_CORPUS), "--top", "2", "Aln river"
+    )
+    assert code == 0 and out.startswith("1. [") and "\n2. [" in out and "\n3. [" not in out
+    code, out, _ = _run(
+        capsys, "sources", "--corpus", str(BUNDLED_CORPUS), "--publisher", "valley post"
+    )
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    code, out, _ = _run(
+        capsys,
+        "eval",
+        "--corpus",
+        str(BUNDLED_CORPUS),
+        str(ROOT / "tests/data/bundled_questions.yaml"),
+    )
+    assert code == 0 and out.startswith("hit@1")
+
+
+def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bm25:\n  k1: fast\n")
+    cases = [
+        ["ask", "--config", str(bad), "x"],
+        ["ask", "--corpus", str(tmp_path / "missing"), "x"],
+        ["ask", "--corpus", str(BUNDLED_CORPUS), ""],
+        ["ask", "--corpus", str(BUNDLED_CORPUS)],
+        ["search", "--corpus", str(BUNDLED_CORPUS), "--publisher", "Nobody", "tram"],
+        ["eval", "--corpus", str(BUNDLED_CORPUS), str(tmp_path / "none.yaml")],
+    ]
+    for argv in cases:
+        code, _, err = _run(capsys, *argv)
+        assert code == 2, argv
+        assert err.startswith("newsbot: error: ") and len(err.strip().splitlines()) == 1, err
+        assert "Traceback" not in err
+    assert "bm25.k1" in _run(capsys, *cases[0])[2]
+
+
+def test_console_script_runs_as_a_module():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "ask",
+            "--json",
+            "--corpus",
+            str(BUNDLED_CORPUS),
+            "How much was Northfield Water fined?",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert "£2.4m" in json.loads(result.stdout)["answers"][0]["snippet"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # Megabytes of replies into `head -1`: the pipe closes while newsbot still writes.
+    questions = tmp_path / "questions.txt"
+    questions.write_text("When will the night trams run?\n" * 3000)
+    command = (
+        f"{sys.executable} -m cli.main ask --json --corpus {BUNDLED_CORPUS} "
+        f"< {questions} | head -1"
+    )
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert json.loads(result.stdout)["answered"] is True
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+    assert result.returncode == 0

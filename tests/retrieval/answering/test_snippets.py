@@ -1,0 +1,73 @@
+from retrieval.answering.snippets import (
+    Candidate,
+    Question,
+    _cover_width,
+    best_snippet,
+    highlight_spans,
+)
+from retrieval.models import mark_up
+from retrieval.text.analysis import analyze
+
+
+def _question(text: str) -> Question:
+    return Question(text, dict.fromkeys(analyze(text), 1.0))
+
+
+def test_highlight_bolds_matches_and_joins_adjacent_ones():
+    terms = set(analyze("air defence systems funding"))
+    text = "He would help fund Patriot air defence systems for Ukraine."
+    assert mark_up(text, highlight_spans(text, terms)) == (
+        "He would help **fund** Patriot **air defence systems** for Ukraine."
+    )
+
+
+def test_highlight_leaves_text_alone_when_nothing_matches():
+    assert highlight_spans("Nothing here.", {"zzz"}) == ()
+
+
+def test_mark_up_escapes_around_the_marks_only():
+    def escape(s):
+        return s.replace("*", "\\*")
+
+    assert mark_up("a *b* c", ((3, 4),), escape) == "a \\***b**\\* c"
+
+
+def test_cover_width_is_the_shortest_stretch_with_every_term():
+    matched = [(0, "a"), (5, "b"), (9, "a"), (10, "b")]
+    assert _cover_width(matched, 2) == 2
+
+
+def test_the_sentence_with_the_question_terms_wins_inside_a_chunk():
+    text = (
+        "Ministers met in Brussels. "
+        "Mr Healey and Sébastien Lecornu chaired a meeting of defence ministers. "
+        "The weather was fine."
+    )
+    snip = best_snippet(
+        _question("Who chaired the meeting of defence ministers?"), Candidate(0, 0, 1.0, text), 1.0
+    )
+    assert text[snip.start : snip.end].startswith("Mr Healey and Sébastien Lecornu chaired")
+
+
+def test_a_quote_introduced_by_the_snippet_comes_with_it():
+    text = (
+        "The summit ended late. 'No,' Mrs Kallas told reporters. "
+        "'The member states have different opinions.' Then she left."
+    )
+    snip = best_snippet(
+        _question("What did Kallas tell reporters?"), Candidate(0, 0, 1.0, text), 1.0
+    )
+    assert text[snip.start : snip.end] == (
+        "'No,' Mrs Kallas told reporters. 'The member states have different opinions.'"
+    )
+
+
+def test_quantity_questions_prefer_a_sentence_with_a_number():
+    text = "Shares in Hynix fell on the news. Shares in Hynix fell 3.1% in early trade."
+    question = _question("How much did Hynix shares fall?")
+    snip = best_snippet(question, Candidate(0, 0, 1.0, text), 1.0)
+    assert "3.1%" in text[snip.start : snip.end]
+
+
+def test_no_snippet_without_any_question_term():
+    assert best_snippet(_question("Peru capital"), Candidate(0, 0, 1.0, "Nothing."), 1.0) is None

@@ -1,0 +1,31 @@
+from retrieval.text.analysis import analyze, fold, spans
+
+
+def test_stop_words_dropped_and_words_stemmed():
+    assert analyze("What did the coalition decide about troops?") == ["coalit", "decid", "troop"]
+
+
+def test_accents_fold_so_either_spelling_matches():
+    assert analyze("Sébastien Lecornu") == analyze("Sebastien LECORNU")
+
+
+def test_numbers_money_percent_and_acronyms_are_kept():
+    assert analyze("fell 3.1%") == ["fell", "3.1", "3.1%"]
+    assert analyze("pledged £18 billion") == ["pledg", "18", "£18", "billion"]
+    assert analyze("120,000 people") == ["120000", "peopl"]
+    assert analyze("the U.S. will") == ["u.s."]
+    assert "800" in analyze("an €800bn-a-year boost")
+
+
+def test_possessives_fold_into_the_name():
+    assert analyze("Trump's") == analyze("Trump") == ["trump"]
+
+
+def test_spans_point_at_the_original_words():
+    text = "Kaja Kallas told reporters"
+    assert [text[a:b] for _, a, b in spans(text)] == ["Kaja", "Kallas", "reporters"]
+
+
+def test_fold_keeps_length_for_any_text():
+    for text in ["İstanbul ﬁnal", "Straße", "ÅÉÎÕÜ", "emoji 🎉 ok"]:
+        assert len(fold(text)) == len(text)
