@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +12,6 @@ import yaml
 from retrieval.errors import UserError
 from retrieval.models import Reply
 from retrieval.text.normalize import fold_key
-
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "′": "'", "`": "'"})
 
 
 class EvalFileError(UserError, ValueError):
@@ -70,12 +67,6 @@ class Summary:
         ]
 
 
-def normalize(text: str) -> str:
-    """Fold case, whitespace, quote styles and our **bold** markers for comparisons."""
-    text = unicodedata.normalize("NFKC", text).replace("**", "").translate(_QUOTES)
-    return " ".join(text.casefold().split())
-
-
 def _case(raw: Any, n: int) -> Case:
     if not isinstance(raw, dict) or not isinstance(raw.get("question"), str):
         raise EvalFileError(f"case {n}: expected a mapping with a 'question' string")
@@ -100,14 +91,14 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def _same_headline(a: str, b: str) -> bool:
-    return fold_key(normalize(a)) == fold_key(normalize(b))
+    return fold_key(a) == fold_key(b)
 
 
 def rank_of(case: Case, reply: Reply) -> int | None:
     """Rank of the first answer showing the expected text (from the expected article)."""
-    wanted = [normalize(e) for e in case.expect]
+    wanted = [fold_key(e) for e in case.expect]
     for rank, answer in enumerate(reply.answers, start=1):
-        shown = normalize(answer.snippet)
+        shown = fold_key(answer.snippet)
         right_article = not case.article or _same_headline(case.article, answer.source.headline)
         if right_article and any(w in shown for w in wanted):
             return rank

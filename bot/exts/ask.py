@@ -42,7 +42,6 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         if await self.bot.cooled_down(interaction):
             return
-        self.bot.engine.validate(question)  # a QuestionError reaches the tree's error handler
         timeout = self.bot.settings.view_timeout_seconds
         await self.bot.deliver(
             interaction,
@@ -73,7 +72,6 @@ class Ask(commands.Cog):
         try:
             if not question:
                 raise QuestionError(EMPTY_MENTION)
-            self.bot.engine.validate(question)
             async with message.channel.typing():
                 reply = await self.bot.run_engine(self.bot.engine.ask, question)
             embed, view = card(reply, message.author.id, self.bot.settings.view_timeout_seconds)

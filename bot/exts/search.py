@@ -30,7 +30,6 @@ class Search(commands.Cog):
     ) -> None:
         if await self.bot.cooled_down(interaction):
             return
-        self.bot.engine.validate(query, publisher)
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 

@@ -4,36 +4,25 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.answering.snippets import (
-    Candidate,
-    Question,
-    best_snippet,
-    coverage,
-    highlight_spans,
-    unseen_weight,
-)
+from retrieval.answering.question import Query, QuestionError, analyse
+from retrieval.answering.snippets import Candidate, best_snippet, coverage
 from retrieval.config import Config
-from retrieval.errors import UserError
 from retrieval.index import store
-from retrieval.index.bm25 import BM25Index, BM25Params
-from retrieval.index.catalog import Catalog, Progress, analyze_articles, update
+from retrieval.index.bm25 import BM25Index, BM25Params, Forward
+from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
-from retrieval.text.analysis import analyze, spans
+from retrieval.text.analysis import spans
+from retrieval.text.normalize import fold_key
 
 log = logging.getLogger("newsbot.engine")
 
-MAX_QUESTION_CHARS = 1000
-
-
-class QuestionError(UserError, ValueError):
-    """A question the engine cannot use; the message tells the user what to do."""
+__all__ = ["Engine", "QuestionError", "UnknownPublisherError"]
 
 
 class UnknownPublisherError(QuestionError):
@@ -55,16 +44,13 @@ def _params(config: Config) -> BM25Params:
     return BM25Params(p.k1, p.b, p.epsilon)
 
 
-def candidate(engine_chunk: int, chunk: Chunk, article: Article, score: float) -> Candidate:
-    return Candidate(engine_chunk, chunk.article, score, chunk.text, article.headline)
-
-
 @dataclass
 class Engine:
     config: Config
     articles: list[Article]
     chunks: list[Chunk]
     index: BM25Index
+    terms: ChunkTerms  # each chunk's indexed terms, for coverage without re-analysis
     skipped: list[Skipped] = field(default_factory=list)
     catalog: Catalog | None = None  # what was read from the corpus, for cheap refreshes
 
@@ -72,8 +58,12 @@ class Engine:
     def from_articles(cls, articles: Sequence[Article], config: Config) -> Engine:
         """An engine over articles in memory (no corpus folder, nothing saved)."""
         chunks, terms = analyze_articles(articles, config.chunking)
-        index = BM25Index.build(terms, _params(config))
-        return cls(config, list(articles), chunks, index)
+        vocabulary: dict[str, int] = {}
+        forward = Forward.from_docs(terms, vocabulary)
+        index = BM25Index.from_forward(forward, list(vocabulary), _params(config))
+        rows = np.arange(len(chunks), dtype=np.int64)
+        terms = ChunkTerms(forward, rows, list(vocabulary))
+        return cls(config, list(articles), chunks, index, terms)
 
     @classmethod
     def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
@@ -119,7 +109,8 @@ class Engine:
             config.corpus,
             len(catalog.skipped),
         )
-        return cls(config, articles, chunks, index, catalog.skipped, catalog)
+        terms = ChunkTerms(catalog.forward, rows, catalog.vocabulary)
+        return cls(config, articles, chunks, index, terms, catalog.skipped, catalog)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -153,73 +144,57 @@ class Engine:
         per_article = Counter(c.article for c in self.chunks)
         return [(self.articles[i], per_article[i]) for i in sorted(wanted)]
 
-    def validate(self, text: str, publisher: str | None = None) -> None:
-        """Raise QuestionError for a question or publisher the engine cannot use (cheap)."""
-        self._terms(text)
-        if publisher:
-            self._articles_from(publisher)
+    def analyse(self, text: str) -> Query:
+        """The question analysed once against this index; QuestionError if unusable."""
+        return analyse(text, self.index.term_idf, self.index.size)
 
-    def _terms(self, text: str) -> list[str]:
-        text = text.strip()
-        if not text:
-            raise QuestionError("Ask a question, for example: Who chaired the meeting?")
-        if len(text) > MAX_QUESTION_CHARS:
-            raise QuestionError(
-                f"That question is {len(text)} characters long; please keep it under "
-                f"{MAX_QUESTION_CHARS}."
-            )
-        terms = analyze(text)
-        if not terms:
-            raise QuestionError(
-                "That question has only very common words; name what you are asking about, "
-                "for example a person, place or event."
-            )
-        return terms
+    def _query(self, question: str | Query) -> Query:
+        return question if isinstance(question, Query) else self.analyse(question)
 
-    def search(self, query: str, top: int = 5, publisher: str | None = None) -> list[Hit]:
+    def search(
+        self, question: str | Query, top: int = 5, publisher: str | None = None
+    ) -> list[Hit]:
         """Ranked passages for a query, best first."""
-        terms = self._terms(query)
-        ids, scores = self.index.top_k(terms, top, self._publisher_mask(publisher))
+        query = self._query(question)
+        ids, scores = self.index.top_k(query.terms, top, self._publisher_mask(publisher))
         return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
     def _hit(self, chunk_id: int, score: float) -> Hit:
         chunk = self.chunks[chunk_id]
         return Hit(chunk_id, score, chunk.text, source_of(self.articles[chunk.article]))
 
-    def question(self, text: str) -> Question:
-        unseen_idf = unseen_weight(self.index.size)
-        weights, unseen = {}, set()
-        for term in analyze(text):
-            idf = self.index.term_idf(term)
-            if idf is None:
-                unseen.add(term)
-            weights[term] = unseen_idf if idf is None else idf
-        return Question(text, weights, frozenset(unseen))
+    def _candidate(self, chunk_id: int, score: float) -> Candidate:
+        chunk = self.chunks[chunk_id]
+        headline = self.articles[chunk.article].headline
+        return Candidate(
+            chunk_id, chunk.article, score, chunk.text, headline, self.terms.of(chunk_id)
+        )
 
-    def ask(self, text: str, publisher: str | None = None) -> Reply:
+    def ask(self, question: str | Query, publisher: str | None = None) -> Reply:
         """Answer with extractive snippets from different articles, or abstain."""
-        terms = self._terms(text)
+        query = self._query(question)
         cfg = self.config.answers
-        ids, scores = self.index.top_k(terms, cfg.candidates, self._publisher_mask(publisher))
-        question = self.question(text)
-        candidates = [
-            candidate(int(i), self.chunks[i], self.articles[self.chunks[i].article], float(s))
-            for i, s in zip(ids, scores, strict=True)
-        ]
-        strong = [c for c in candidates if coverage(question, c.indexed_text) >= cfg.min_coverage]
-        if not strong or question.unseen_share >= cfg.max_unseen:
-            return Reply(text, False, reason=self._abstain_reason(text, candidates))
+        ids, scores = self.index.top_k(query.terms, cfg.candidates, self._publisher_mask(publisher))
+        candidates = [self._candidate(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+        strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
+        if not strong or query.unseen_share >= cfg.max_unseen:
+            return Reply(query.text, False, reason=abstain_reason(query, candidates))
         top = strong[0].score
-        bm25 = {c.chunk: c.score for c in strong}
-        snippets = [s for c in strong if (s := best_snippet(question, c, top)) is not None]
-        snippets.sort(key=lambda s: -s.score)
+        headlines: dict[int, frozenset[str]] = {}
+        snippets = []
+        for c in strong:
+            if c.article not in headlines:
+                headlines[c.article] = frozenset(t for t, _, _ in spans(c.headline))
+            snippet = best_snippet(query, c, top, headlines[c.article])
+            if snippet is not None:
+                snippets.append((snippet, c))
+        snippets.sort(key=lambda pair: -pair[0].score)
         answers: list[Answer] = []
         seen_articles: set[int] = set()
         seen_text: set[str] = set()
-        for snip in snippets:
-            chunk = self.chunks[snip.chunk]
-            raw = chunk.text[snip.start : snip.end]
-            key = re.sub(r"\W+", " ", raw.casefold()).strip()
+        for snip, c in snippets:
+            raw = c.text[snip.start : snip.end]
+            key = fold_key(raw)
             if snip.article in seen_articles or key in seen_text:
                 continue
             seen_articles.add(snip.article)
@@ -227,21 +202,21 @@ class Engine:
             answers.append(
                 Answer(
                     text=raw,
-                    marks=highlight_spans(raw, set(question.weights)),
-                    passage=chunk.text,
-                    score=round(bm25[snip.chunk], 4),
+                    marks=snip.marks,
+                    passage=c.text,
+                    score=round(c.score, 4),
                     source=source_of(self.articles[snip.article]),
                 )
             )
             if len(answers) == cfg.count:
                 break
-        return Reply(text, bool(answers), tuple(answers))
+        return Reply(query.text, bool(answers), tuple(answers))
 
-    def _abstain_reason(self, text: str, candidates: Sequence[Candidate]) -> str:
-        missing = [text[a:b] for term, a, b in spans(text) if self.index.term_idf(term) is None]
-        if missing:
-            words = ", ".join(dict.fromkeys(missing))
-            return f"The indexed articles never mention: {words}."
-        if not candidates:
-            return "No indexed article matches this question."
-        return "No indexed article covers enough of this question to answer it."
+
+def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:
+    """Why no answer, in the reader's words: what the corpus never mentions, or too little."""
+    if query.missing:
+        return f"The indexed articles never mention: {', '.join(query.missing)}."
+    if not candidates:
+        return "No indexed article matches this question."
+    return "No indexed article covers enough of this question to answer it."

@@ -11,11 +11,11 @@ the corpus' evidence, not of any particular question.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from retrieval.answering.question import Query
 from retrieval.text.analysis import spans
 from retrieval.text.sentences import sentence_spans
 
@@ -41,47 +41,19 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 
-
-@dataclass(frozen=True)
-class Question:
-    """A question's distinct terms and their weights (idf; unseen terms weigh most)."""
-
-    text: str
-    weights: dict[str, float]
-    unseen: frozenset[str] = frozenset()  # terms no chunk holds
-
-    @property
-    def wants_quantity(self) -> bool:
-        return bool(_QUANTITY_QUESTION.match(self.text))
-
-    @property
-    def unseen_share(self) -> float:
-        """Share of the question's weight on terms the corpus never mentions."""
-        return sum(self.weights[t] for t in self.unseen) / self.mass if self.mass else 1.0
-
-    @property
-    def mass(self) -> float:
-        return sum(self.weights.values())
+Span = tuple[str, int, int]  # an index term and its character span
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A retrieved chunk to read answers from."""
+    """A retrieved chunk to read answers from, with the terms its forward record holds."""
 
     chunk: int
     article: int
     score: float
     text: str
     headline: str = ""
-
-    @property
-    def indexed_text(self) -> str:
-        return indexed_text(self.text, self.headline)
-
-
-def indexed_text(chunk_text: str, headline: str) -> str:
-    """A chunk as the index sees it: its text in the context of its article's headline."""
-    return f"{chunk_text}\n{headline}"
+    terms: frozenset[str] = frozenset()  # the chunk's indexed terms (text and headline)
 
 
 @dataclass(frozen=True)
@@ -92,18 +64,18 @@ class Snippet:
     end: int
     score: float
     coverage: float
+    marks: tuple[tuple[int, int], ...] = ()  # the question's terms, relative to start
 
 
-def coverage(question: Question, text: str) -> float:
-    """Share of the question's IDF mass whose terms occur in text."""
+def coverage(question: Query, terms: frozenset[str]) -> float:
+    """Share of the question's IDF mass whose terms a chunk holds."""
     if not question.mass:
         return 0.0
-    present = {term for term, _, _ in spans(text)}
-    return sum(w for t, w in question.weights.items() if t in present) / question.mass
+    return sum(w for t, w in question.weights.items() if t in terms) / question.mass
 
 
 def _window_score(
-    question: Question,
+    question: Query,
     terms: Sequence[tuple[str, int]],
     context: set[str],
     chunk_share: float,
@@ -131,7 +103,7 @@ def _window_score(
     extra = sum(question.weights[t] * (1 - 1 / n) for t, n in counts.items()) / question.mass
     width = _cover_width(matched, len(counts))
     proximity = len(counts) / width if len(counts) > 1 else 0.0
-    quantity = question.wants_quantity and any(
+    quantity = bool(_QUANTITY_QUESTION.match(question.text)) and any(
         t[0].isdigit() and t not in question.weights for t, _ in terms
     )
     score = (
@@ -161,67 +133,71 @@ def _cover_width(matched: Sequence[tuple[int, str]], distinct: int) -> int:
     return best
 
 
-def best_snippet(question: Question, candidate: Candidate, top_score: float) -> Snippet | None:
-    """The best sentence, or pair of adjacent sentences, of one chunk."""
+def best_snippet(
+    question: Query, candidate: Candidate, top_score: float, headline_terms: frozenset[str]
+) -> Snippet | None:
+    """The best sentence, or pair of adjacent sentences, of one chunk.
+
+    The chunk's text is analysed here once; the snippet keeps the term spans it
+    holds, so highlighting needs no second pass.
+    """
     text = candidate.text
     sentences = sentence_spans(text)
     if not sentences:
         return None
-    terms = [(term, start) for term, start, _ in spans(text)]
+    found = list(spans(text))
     per_sentence: list[list[tuple[str, int]]] = [[] for _ in sentences]
     s = 0
-    for position, (term, start) in enumerate(terms):
+    for position, (term, start, _) in enumerate(found):
         while s + 1 < len(sentences) and start >= sentences[s][1]:
             s += 1
         per_sentence[s].append((term, position))
     share = candidate.score / top_score if top_score > 0 else 0.0
-    context = {t for t, _, _ in spans(candidate.headline)} & set(question.weights)
-    best: Snippet | None = None
-    for i, (a, _) in enumerate(sentences):
+    context = headline_terms & question.weights.keys()
+    best: tuple[float, float, int, int] | None = None  # score, coverage, first, last
+    for i in range(len(sentences)):
         options = [(i, i)]
         if i + 1 < len(sentences):
             options.append((i, i + 1))
         for first, last in options:
             window = [t for j in range(first, last + 1) for t in per_sentence[j]]
             score, covered = _window_score(question, window, context, share, last > first)
-            if best is None or score > best.score:
-                best = Snippet(
-                    candidate.chunk, candidate.article, a, sentences[last][1], score, covered
-                )
-    if best is None or best.coverage == 0:
+            if best is None or score > best[0]:
+                best = (score, covered, first, last)
+    if best is None or best[1] == 0:
         return None
-    return _with_quote(best, text, sentences)
+    score, covered, first, last = best
+    start, end = _with_quote(text, sentences, first, last)
+    marks = highlight_spans(text, found, start, end, question.weights.keys())
+    return Snippet(candidate.chunk, candidate.article, start, end, score, covered, marks)
 
 
-def _with_quote(snippet: Snippet, text: str, sentences: Sequence[tuple[int, int]]) -> Snippet:
-    """Keep the quote a snippet introduces: 'X told reporters.' + "'...'"."""
-    following = [(a, b) for a, b in sentences if a >= snippet.end]
-    if not following:
-        return snippet
-    a, b = following[0]
-    if _SPEECH.search(text[snippet.start : snippet.end]) and _QUOTE_OPEN.match(text[a:b]):
-        return Snippet(
-            snippet.chunk, snippet.article, snippet.start, b, snippet.score, snippet.coverage
-        )
-    return snippet
+def _with_quote(
+    text: str, sentences: Sequence[tuple[int, int]], first: int, last: int
+) -> tuple[int, int]:
+    """The snippet's span, keeping the quote it introduces: 'X told reporters.' + "'...'"."""
+    start, end = sentences[first][0], sentences[last][1]
+    if last + 1 < len(sentences):
+        a, b = sentences[last + 1]
+        if _SPEECH.search(text[start:end]) and _QUOTE_OPEN.match(text[a:b]):
+            return start, b
+    return start, end
 
 
-def highlight_spans(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    """Spans of text whose words match the question's terms.
+def highlight_spans(
+    text: str, found: Sequence[Span], start: int, end: int, terms: Collection[str]
+) -> tuple[tuple[int, int], ...]:
+    """Spans (relative to `start`) of the question's terms inside text[start:end].
 
-    Adjacent matches separated only by spaces merge into one span.
+    Matches separated only by white space merge into one span. `found` is the
+    analysed text's term spans, so nothing is analysed again.
     """
     marks: list[list[int]] = []
-    for term, start, end in spans(text):
-        if term not in terms:
+    for term, a, b in found:
+        if term not in terms or a < start or b > end:
             continue
-        if marks and (marks[-1][1] >= start or text[marks[-1][1] : start].strip() == ""):
-            marks[-1][1] = max(marks[-1][1], end)
+        if marks and (marks[-1][1] >= a or text[marks[-1][1] : a].strip() == ""):
+            marks[-1][1] = max(marks[-1][1], b)
         else:
-            marks.append([start, end])
-    return tuple((a, b) for a, b in marks)
-
-
-def unseen_weight(chunks: int) -> float:
-    """The idf BM25Okapi would give a term no chunk holds."""
-    return math.log(chunks + 0.5) - math.log(0.5)
+            marks.append([a, b])
+    return tuple((a - start, b - start) for a, b in marks)

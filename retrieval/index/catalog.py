@@ -18,12 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answering.snippets import indexed_text
 from retrieval.config import ChunkingConfig
 from retrieval.index.bm25 import Forward
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.ingest import CorpusError, corpus_files, dedupe, read_file
-from retrieval.text.analysis import analyze
+from retrieval.text.analysis import indexed_terms
 from retrieval.text.chunking import chunk_article, token_counter
 
 log = logging.getLogger("newsbot.catalog")
@@ -71,6 +70,20 @@ class Catalog:
         return keep, chunks, np.asarray(rows, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class ChunkTerms:
+    """Each live chunk's indexed terms, read from the forward index (never re-analysed)."""
+
+    forward: Forward
+    rows: np.ndarray  # live chunk -> its row in `forward`
+    vocabulary: Sequence[str]  # term id -> term
+
+    def of(self, chunk: int) -> frozenset[str]:
+        row = int(self.rows[chunk])
+        a, b = self.forward.indptr[row], self.forward.indptr[row + 1]
+        return frozenset(self.vocabulary[t] for t in self.forward.terms[a:b].tolist())
+
+
 def file_state(path: Path, data: bytes | None = None) -> FileState:
     stat = path.stat()
     digest = hashlib.sha256(data if data is not None else path.read_bytes()).hexdigest()
@@ -85,7 +98,7 @@ def analyze_articles(
     chunks: list[Chunk] = []
     for i, article in enumerate(articles):
         chunks += chunk_article(article, i, chunking.max_tokens, chunking.min_tokens, count)
-    terms = [analyze(indexed_text(c.text, articles[c.article].headline)) for c in chunks]
+    terms = [indexed_terms(c.text, articles[c.article].headline) for c in chunks]
     return chunks, terms
 
 

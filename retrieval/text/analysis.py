@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import Stemmer
+
+from retrieval.text.normalize import fold
 
 STOP_WORDS = frozenset(
     """
@@ -51,31 +52,6 @@ _SUFFIX = re.compile(r"(%|bn|m|k|tn|trn|mn)$")
 @functools.cache
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
-
-
-class _FoldTable(dict[int, str]):
-    """str.translate table folding one character to one: computed once per character."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        ).lower()
-        if len(base) != 1:
-            base = char.lower() if len(char.lower()) == 1 else char
-        self[code] = base
-        return base
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form with the same length as the input.
-
-    Keeping the length lets term spans found in the folded text index the original.
-    """
-    return text.translate(_FOLD_TABLE)
 
 
 _WORD_TERMS: dict[str, str | None] = {}
@@ -129,3 +105,11 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
 def analyze(text: str) -> list[str]:
     """Index terms of text, in order (repeats kept: BM25 counts them)."""
     return [term for term, _, _ in spans(text)]
+
+
+def indexed_terms(chunk_text: str, headline: str) -> list[str]:
+    """A chunk's index terms: its text in the context of its article's headline.
+
+    A paragraph rarely repeats its headline's subject, yet a question names it.
+    """
+    return analyze(f"{chunk_text}\n{headline}")

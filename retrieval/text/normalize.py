@@ -1,4 +1,11 @@
-"""Text clean-up shared by every parser: one cleaned line, one loose comparison key."""
+"""The one normaliser: clean a raw line, fold for matching, key for loose comparison.
+
+- `clean_line`: what every parser does to a line of corpus text.
+- `fold`: case and accents off, length kept, so spans found in folded text index
+  the original (analysis and highlights).
+- `fold_key`: case, accents, quote styles, markup and punctuation off, for
+  comparing headlines, de-duplicating snippets and scoring evaluations.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,31 @@ def clean_line(line: str) -> str:
     return " ".join(line.split())
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table folding one character to one: computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        ).lower()
+        if len(base) != 1:
+            base = char.lower() if len(char.lower()) == 1 else char
+        self[code] = base
+        return base
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form with the same length as the input.
+
+    Keeping the length lets term spans found in the folded text index the original.
+    """
+    return text.translate(_FOLD_TABLE)
+
+
 def fold_key(text: str) -> str:
-    """Compare headlines loosely: case, quotes and punctuation do not count."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    """Compare texts loosely: case, accents, quotes, markup and punctuation do not count."""
+    return _NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).strip()

@@ -1,28 +1,30 @@
-from retrieval.answering.snippets import (
-    Candidate,
-    Question,
-    _cover_width,
-    best_snippet,
-    highlight_spans,
-)
+from retrieval.answering.question import Query
+from retrieval.answering.snippets import Candidate, _cover_width, best_snippet, highlight_spans
 from retrieval.models import mark_up
-from retrieval.text.analysis import analyze
+from retrieval.text.analysis import analyze, spans
 
 
-def _question(text: str) -> Question:
-    return Question(text, dict.fromkeys(analyze(text), 1.0))
+def _question(text: str) -> Query:
+    terms = tuple(analyze(text))
+    return Query(text, terms, dict.fromkeys(terms, 1.0))
+
+
+def _best(question: Query, text: str):
+    return best_snippet(question, Candidate(0, 0, 1.0, text), 1.0, frozenset())
 
 
 def test_highlight_bolds_matches_and_joins_adjacent_ones():
     terms = set(analyze("air defence systems funding"))
     text = "He would help fund Patriot air defence systems for Ukraine."
-    assert mark_up(text, highlight_spans(text, terms)) == (
+    marks = highlight_spans(text, list(spans(text)), 0, len(text), terms)
+    assert mark_up(text, marks) == (
         "He would help **fund** Patriot **air defence systems** for Ukraine."
     )
 
 
 def test_highlight_leaves_text_alone_when_nothing_matches():
-    assert highlight_spans("Nothing here.", {"zzz"}) == ()
+    text = "Nothing here."
+    assert highlight_spans(text, list(spans(text)), 0, len(text), {"zzz"}) == ()
 
 
 def test_mark_up_escapes_around_the_marks_only():
@@ -43,9 +45,7 @@ def test_the_sentence_with_the_question_terms_wins_inside_a_chunk():
         "Mr Healey and Sébastien Lecornu chaired a meeting of defence ministers. "
         "The weather was fine."
     )
-    snip = best_snippet(
-        _question("Who chaired the meeting of defence ministers?"), Candidate(0, 0, 1.0, text), 1.0
-    )
+    snip = _best(_question("Who chaired the meeting of defence ministers?"), text)
     assert text[snip.start : snip.end].startswith("Mr Healey and Sébastien Lecornu chaired")
 
 
@@ -54,9 +54,7 @@ def test_a_quote_introduced_by_the_snippet_comes_with_it():
         "The summit ended late. 'No,' Mrs Kallas told reporters. "
         "'The member states have different opinions.' Then she left."
     )
-    snip = best_snippet(
-        _question("What did Kallas tell reporters?"), Candidate(0, 0, 1.0, text), 1.0
-    )
+    snip = _best(_question("What did Kallas tell reporters?"), text)
     assert text[snip.start : snip.end] == (
         "'No,' Mrs Kallas told reporters. 'The member states have different opinions.'"
     )
@@ -65,9 +63,9 @@ def test_a_quote_introduced_by_the_snippet_comes_with_it():
 def test_quantity_questions_prefer_a_sentence_with_a_number():
     text = "Shares in Hynix fell on the news. Shares in Hynix fell 3.1% in early trade."
     question = _question("How much did Hynix shares fall?")
-    snip = best_snippet(question, Candidate(0, 0, 1.0, text), 1.0)
+    snip = _best(question, text)
     assert "3.1%" in text[snip.start : snip.end]
 
 
 def test_no_snippet_without_any_question_term():
-    assert best_snippet(_question("Peru capital"), Candidate(0, 0, 1.0, "Nothing."), 1.0) is None
+    assert _best(_question("Peru capital"), "Nothing.") is None

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
-from retrieval.text.analysis import analyze
+from retrieval.text.analysis import analyze, indexed_terms
 
 RTOL = 1e-12  # the brief allows 1e-6; we differ only in summation order
 
@@ -32,16 +32,13 @@ def _assert_parity(docs, queries, params=None, k=10):
 
 
 def test_parity_on_the_real_corpus(shared_engine):
-    docs = [analyze(c.indexed_text) for c in _candidates(shared_engine)]
+    docs = [
+        indexed_terms(c.text, shared_engine.articles[c.article].headline)
+        for c in shared_engine.chunks
+    ]
     queries = [analyze(q) for q in _questions()]
     _assert_parity(docs, queries)
     _assert_parity(docs, queries, BM25Params(k1=0.9, b=0.4, epsilon=0.5))
-
-
-def _candidates(engine):
-    from retrieval.answering.engine import candidate
-
-    return [candidate(i, c, engine.articles[c.article], 0.0) for i, c in enumerate(engine.chunks)]
 
 
 def _questions():

@@ -8,10 +8,9 @@ from helpers import BUNDLED_CORPUS
 from rank_bm25 import BM25Okapi
 
 from retrieval.answering.engine import Engine
-from retrieval.answering.snippets import indexed_text
 from retrieval.config import Config
 from retrieval.index.catalog import update
-from retrieval.text.analysis import analyze
+from retrieval.text.analysis import analyze, indexed_terms
 
 QUERIES = ["night tram service", "Aln river sewage fine", "storm power homes", "ferry repairs"]
 
@@ -23,7 +22,7 @@ def _config(corpus):
 def assert_matches_bm25okapi(engine: Engine) -> None:
     """The engine's index scores exactly like BM25Okapi built fresh over its chunks."""
     docs = [
-        analyze(indexed_text(c.text, engine.articles[c.article].headline)) for c in engine.chunks
+        indexed_terms(c.text, engine.articles[c.article].headline) for c in engine.chunks
     ]
     reference = BM25Okapi(docs)
     for q in QUERIES:

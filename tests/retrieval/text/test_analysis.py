@@ -1,4 +1,5 @@
-from retrieval.text.analysis import analyze, fold, spans
+from retrieval.text.analysis import analyze, spans
+from retrieval.text.normalize import fold
 
 
 def test_stop_words_dropped_and_words_stemmed():

@@ -1,0 +1,62 @@
+"""A question is analysed once, and each candidate chunk's text at most once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from retrieval.answering import question as question_module
+from retrieval.answering import snippets as snippets_module
+from retrieval.answering.question import Query, QuestionError, analyse
+
+
+@pytest.fixture
+def analysed(monkeypatch) -> Counter:
+    """Count every text the answering layer hands to the analyser."""
+    counts: Counter = Counter()
+    for module in (question_module, snippets_module):
+        real = module.spans
+
+        def counting(text: str, real=real):
+            counts[text] += 1
+            return real(text)
+
+        monkeypatch.setattr(module, "spans", counting)
+    return counts
+
+
+def test_one_analysis_per_question_and_per_candidate(shared_engine, analysed):
+    text = "What did the coalition decide about troops?"
+    reply = shared_engine.ask(text)
+    assert reply.answered
+    assert analysed[text] == 1
+    # Each candidate chunk read for a snippet is analysed once (its terms for coverage come
+    # from the forward index), and the snippet's highlights reuse that analysis.
+    chunk_texts = {c.text for c in shared_engine.chunks}
+    assert max(n for t, n in analysed.items() if t in chunk_texts) == 1
+    assert not any(a.text in analysed for a in reply.answers if a.text != a.passage)
+
+
+def test_an_analysed_query_is_reused_as_is(shared_engine, analysed):
+    query = shared_engine.analyse("Who chaired the meeting of defence ministers?")
+    shared_engine.ask(query)
+    shared_engine.search(query)
+    assert analysed[query.text] == 1
+
+
+def test_the_query_carries_weights_unseen_terms_and_missing_words():
+    idf = {"capit": 2.0}.get
+    query = analyse("  The capital of Peru, Peru?  ", idf, chunks=10)
+    assert isinstance(query, Query)
+    assert query.text == "The capital of Peru, Peru?"
+    assert query.terms == ("capit", "peru", "peru")
+    assert query.unseen == {"peru"} and query.missing == ("Peru",)
+    assert query.weights["peru"] > query.weights["capit"]  # unseen terms weigh most
+    assert query.unseen_share == pytest.approx(query.weights["peru"] / query.mass)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 1001, "what is it and who are they?"])
+def test_unusable_questions_raise(text):
+    with pytest.raises(QuestionError):
+        analyse(text, {}.get, 1)
