@@ -70,6 +70,13 @@ class Answer:
     passage: str  # the chunk the sentence came from
     score: float  # the chunk's BM25 score
     source: Source
+    start: int = 0  # where `text` starts inside `passage`
+    also: tuple[Source, ...] = ()  # other outlets that carry the same passage
+
+    @property
+    def context(self) -> tuple[str, str]:
+        """The passage's text before and after the answer: what the snippet does not show."""
+        return self.passage[: self.start], self.passage[self.start + len(self.text) :]
 
     @property
     def snippet(self) -> str:

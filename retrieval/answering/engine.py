@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrieval.answering.question import Query, QuestionError, analyse
+from retrieval.answering.selection import choose
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
 from retrieval.config import Config
 from retrieval.index import store
@@ -18,7 +19,6 @@ from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
 from retrieval.text.analysis import spans
-from retrieval.text.normalize import fold_key
 
 log = logging.getLogger("newsbot.engine")
 
@@ -189,28 +189,19 @@ class Engine:
             if snippet is not None:
                 snippets.append((snippet, c))
         snippets.sort(key=lambda pair: -pair[0].score)
-        answers: list[Answer] = []
-        seen_articles: set[int] = set()
-        seen_text: set[str] = set()
-        for snip, c in snippets:
-            raw = c.text[snip.start : snip.end]
-            key = fold_key(raw)
-            if snip.article in seen_articles or key in seen_text:
-                continue
-            seen_articles.add(snip.article)
-            seen_text.add(key)
-            answers.append(
-                Answer(
-                    text=raw,
-                    marks=snip.marks,
-                    passage=c.text,
-                    score=round(c.score, 4),
-                    source=source_of(self.articles[snip.article]),
-                )
+        answers = tuple(
+            Answer(
+                text=choice.candidate.text[choice.snippet.start : choice.snippet.end],
+                marks=choice.snippet.marks,
+                passage=choice.candidate.text,
+                score=round(choice.candidate.score, 4),
+                source=source_of(self.articles[choice.candidate.article]),
+                start=choice.snippet.start,
+                also=tuple(source_of(self.articles[c.article]) for c in choice.also),
             )
-            if len(answers) == cfg.count:
-                break
-        return Reply(query.text, bool(answers), tuple(answers))
+            for choice in choose(snippets, cfg.count)
+        )
+        return Reply(query.text, bool(answers), answers)
 
 
 def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:

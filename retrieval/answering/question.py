@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from retrieval.answering.kinds import Kind, question_kind
 from retrieval.errors import UserError
 from retrieval.text.analysis import spans
 
@@ -31,6 +32,7 @@ class Query:
     weights: Mapping[str, float]  # distinct term -> idf (unseen terms weigh most)
     unseen: frozenset[str] = frozenset()  # terms no chunk holds
     missing: tuple[str, ...] = ()  # the words behind unseen terms, as typed
+    kind: Kind = Kind.OTHER  # what the question asks for: a date, a sum, a name…
 
     @property
     def mass(self) -> float:
@@ -80,6 +82,5 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             unseen.add(term)
             missing[text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    return Query(
-        text, tuple(t for t, _, _ in found), weights, frozenset(unseen), tuple(missing)
-    )
+    terms = tuple(t for t, _, _ in found)
+    return Query(text, terms, weights, frozenset(unseen), tuple(missing), question_kind(text))

@@ -1,12 +1,19 @@
 """Pick the sentence that answers, highlight it, and decide when not to answer.
 
 Within the best chunks, every sentence and every pair of adjacent sentences is
-a candidate snippet. A candidate is scored by how much of the question's IDF
-mass it holds (each term counted once, repeats saturating as in BM25), how
-close together its matches sit, and the BM25 score of its chunk. A quote that a
-sentence introduces ("X told reporters: ...") is kept with it. The reply
-abstains when no chunk holds enough of the question's IDF mass: a measure of
-the corpus' evidence, not of any particular question.
+a candidate snippet, scored by what it holds for the question:
+
+- coverage: the share of the question's IDF mass among its terms (each term
+  once; repeats add a little, saturating as in BM25), with the article's
+  headline lending its terms at a discount;
+- the answer kind: a date for "when", a sum for "how much", what someone is
+  for "who is" (see kinds.py), which separates the sentence that answers
+  from the one that only echoes the question;
+- how close together its matches sit, and its chunk's BM25 score.
+
+A quote that a sentence introduces ("X told reporters: ...") is kept with it.
+The weights below were calibrated on the golden questions (../shared/eval and
+tests/data) and are documented in the README's "How answers are chosen".
 """
 
 from __future__ import annotations
@@ -15,18 +22,33 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from retrieval.answering.kinds import Kind, holds_answer, identifies, refers_by_role
 from retrieval.answering.question import Query
 from retrieval.text.analysis import spans
 from retrieval.text.sentences import sentence_spans
 
-# How much each signal weighs in a snippet's score (coverage dominates).
+# The unit: holding every question term once scores COVERAGE_WEIGHT; all else is relative.
 COVERAGE_WEIGHT = 1.0
+# The chunk's BM25 score as a share of the best chunk's: ranks ties between sentences of
+# different chunks the way retrieval did. Equal to coverage: golden hit@1 holds from 0.8 to 1.6.
 CHUNK_WEIGHT = 1.0
+# Matches packed together (a name, a phrase) beat the same terms scattered; small, because
+# scattered matches in one sentence still usually answer.
 PROXIMITY_WEIGHT = 0.15
+# A headline term the sentence lacks counts at half: "Coalition…" articles are about it,
+# but a sentence that names it is surer.
 HEADLINE_CREDIT = 0.5
-PAIR_PENALTY = 0.08  # a two-sentence snippet must earn its extra length
-QUANTITY_BONUS = 0.25  # "how many/much" questions want a snippet with a number in it
-TF_SATURATION = 0.5  # weight of a term's second and later occurrences, summed, at most
+# A second sentence must earn its length: only worth it when it adds a term or the answer.
+PAIR_PENALTY = 0.08
+# Repeats of a term add at most half its weight again (BM25's saturation, coarsely).
+TF_SATURATION = 0.5
+# Holding the kind of thing asked for (a date for "when", a sum for "how much"). Worth about
+# one of three equally weighted terms: an answer may miss one question word and still beat
+# a sentence that echoes all of them, yet a sentence about something else never wins on it.
+ANSWER_KIND_WEIGHT = 0.35
+# A role subject that a pronoun ties to the entity ("the foreign affairs chief said she")
+# identifies it less surely than an apposition next to the name.
+COREFERENCE_CREDIT = 0.75
 _QUOTE_OPEN = re.compile(r"^[\"'“‘]")
 _SPEECH = re.compile(
     r"\b(?:said|says|told|added|wrote|asked|announced|declared|insisted|warned|replied)\b"
@@ -34,12 +56,6 @@ _SPEECH = re.compile(
     re.IGNORECASE,
 )
 
-
-_QUANTITY_QUESTION = re.compile(
-    r"^\s*(?:how (?:many|much|long|far|big|large|high|old|often)|what (?:percentage|share|"
-    r"proportion|amount|number|price|sum))\b",
-    re.IGNORECASE,
-)
 
 Span = tuple[str, int, int]  # an index term and its character span
 
@@ -65,6 +81,7 @@ class Snippet:
     score: float
     coverage: float
     marks: tuple[tuple[int, int], ...] = ()  # the question's terms, relative to start
+    matched: int = 0  # distinct question terms it holds (or stands for)
 
 
 def coverage(question: Query, terms: frozenset[str]) -> float:
@@ -77,14 +94,17 @@ def coverage(question: Query, terms: frozenset[str]) -> float:
 def _window_score(
     question: Query,
     terms: Sequence[tuple[str, int]],
-    context: set[str],
+    context: Collection[str],
     chunk_share: float,
     pair: bool,
+    answer: float,
+    referred: Collection[str] = frozenset(),
 ) -> tuple[float, float]:
     """(score, coverage) of one candidate snippet given its (term, position) list.
 
     Terms of the headline (`context`) count at HEADLINE_CREDIT when the snippet
-    lacks them: a sentence of an article headlined "Coalition..." is about it.
+    lacks them; `referred` terms (an entity a pronoun stands for) count in full;
+    `answer` (0 to 1) says how well it holds the kind of thing asked.
     """
     counts: dict[str, int] = {}
     matched: list[tuple[int, str]] = []
@@ -92,25 +112,22 @@ def _window_score(
         if term in question.weights:
             counts[term] = counts.get(term, 0) + 1
             matched.append((pos, term))
-    if not counts:
+    stand_ins = [t for t in referred if t not in counts]
+    if not counts and not stand_ins:
         return 0.0, 0.0
-    covered = sum(question.weights[t] for t in counts) / question.mass
+    covered = sum(question.weights[t] for t in [*counts, *stand_ins]) / question.mass
     covered += (
         HEADLINE_CREDIT
-        * sum(question.weights[t] for t in context if t not in counts)
+        * sum(question.weights[t] for t in context if t not in counts and t not in referred)
         / question.mass
     )
     extra = sum(question.weights[t] * (1 - 1 / n) for t, n in counts.items()) / question.mass
-    width = _cover_width(matched, len(counts))
-    proximity = len(counts) / width if len(counts) > 1 else 0.0
-    quantity = bool(_QUANTITY_QUESTION.match(question.text)) and any(
-        t[0].isdigit() and t not in question.weights for t, _ in terms
-    )
+    proximity = len(counts) / _cover_width(matched, len(counts)) if len(counts) > 1 else 0.0
     score = (
         COVERAGE_WEIGHT * (covered + TF_SATURATION * extra)
         + CHUNK_WEIGHT * chunk_share
         + PROXIMITY_WEIGHT * proximity
-        + (QUANTITY_BONUS if quantity else 0.0)
+        + ANSWER_KIND_WEIGHT * answer
         - (PAIR_PENALTY if pair else 0.0)
     )
     return score, covered
@@ -153,7 +170,8 @@ def best_snippet(
             s += 1
         per_sentence[s].append((term, position))
     share = candidate.score / top_score if top_score > 0 else 0.0
-    context = headline_terms & question.weights.keys()
+    headline = headline_terms & question.weights.keys()
+    answers, referring = _answer_evidence(question, text, sentences, found, per_sentence)
     best: tuple[float, float, int, int] | None = None  # score, coverage, first, last
     for i in range(len(sentences)):
         options = [(i, i)]
@@ -161,7 +179,11 @@ def best_snippet(
             options.append((i, i + 1))
         for first, last in options:
             window = [t for j in range(first, last + 1) for t in per_sentence[j]]
-            score, covered = _window_score(question, window, context, share, last > first)
+            answer = max(answers[first : last + 1])
+            referred = referring[first] | referring[last]
+            score, covered = _window_score(
+                question, window, headline, share, last > first, answer, referred
+            )
             if best is None or score > best[0]:
                 best = (score, covered, first, last)
     if best is None or best[1] == 0:
@@ -169,7 +191,51 @@ def best_snippet(
     score, covered, first, last = best
     start, end = _with_quote(text, sentences, first, last)
     marks = highlight_spans(text, found, start, end, question.weights.keys())
-    return Snippet(candidate.chunk, candidate.article, start, end, score, covered, marks)
+    held = {t for j in range(first, last + 1) for t, _ in per_sentence[j]}
+    matched = len((held | referring[first] | referring[last]) & question.weights.keys())
+    return Snippet(candidate.chunk, candidate.article, start, end, score, covered, marks, matched)
+
+
+def _answer_evidence(
+    question: Query,
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    found: Sequence[Span],
+    per_sentence: Sequence[Sequence[tuple[str, int]]],
+) -> tuple[list[float], list[frozenset[str]]]:
+    """Per sentence: how well it holds what was asked (0-1), and question terms it stands
+    for without naming them (a role subject referring back to the entity asked about)."""
+    none: frozenset[str] = frozenset()
+    if question.kind is not Kind.ENTITY:
+        answers = [holds_answer(question.kind, text[a:b], question.text) for a, b in sentences]
+        return answers, [none] * len(sentences)
+    answers, contexts = [], []
+    named = frozenset(question.weights)
+    seen = False  # the entity was named in an earlier sentence of this chunk
+    for (a, b), terms in zip(sentences, per_sentence, strict=True):
+        names = _name_spans([found[p] for t, p in terms if t in named], a)
+        if names and identifies(text[a:b], names):
+            answers.append(1.0)
+            contexts.append(none)
+        elif seen and not names and refers_by_role(text[a:b]):
+            answers.append(COREFERENCE_CREDIT)
+            contexts.append(named)  # it speaks of the entity: credit its name
+        else:
+            answers.append(0.0)
+            contexts.append(none)
+        seen = seen or bool(names)
+    return answers, contexts
+
+
+def _name_spans(matches: Sequence[Span], offset: int) -> list[tuple[int, int]]:
+    """Runs of adjacent matched terms ("Kaja Kallas") as spans relative to the sentence."""
+    runs: list[list[int]] = []
+    for _, start, end in matches:
+        if runs and start - runs[-1][1] <= 1:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    return [(a - offset, b - offset) for a, b in runs]
 
 
 def _with_quote(
