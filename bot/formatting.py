@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import discord
 
 from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up
-from retrieval.text.fit import ELLIPSIS, cut_point, ellipsize
+from retrieval.text.fit import ELLIPSIS, around, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -89,16 +89,17 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
         description=fit(answer.text, SNIPPET_CHARS, answer.marks),
         colour=COLOUR,
     )
-    if _context_adds(answer):
-        embed.add_field(name="Context", value=fit(answer.passage, CONTEXT_CHARS), inline=False)
+    before, after = around(*answer.context)
+    context = " … ".join(part for part in (before, after) if part)
+    if context:
+        embed.add_field(name="Context", value=fit(context, CONTEXT_CHARS), inline=False)
+    if answer.also:
+        names = ", ".join(dict.fromkeys(s.publisher or s.headline or s.file for s in answer.also))
+        embed.add_field(name="Also reported by", value=fit(names, FIELD_VALUE_LIMIT), inline=False)
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
     count = f"answer {index + 1} of {len(reply.answers)}"
     embed.set_footer(text=source_footer(answer.source, count))
     return embed
-
-
-def _context_adds(answer: Answer) -> bool:
-    return bool(answer.passage.strip()) and answer.text.split() != answer.passage.split()
 
 
 ABSTAIN_INTRO = "I could not find this in the articles I have indexed, so I won't guess."

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from dataclasses import asdict
 from typing import Any
 
 from cli.evaluation import Summary
 from retrieval.models import Article, Hit, Reply, Source
-from retrieval.text.fit import shorten
+from retrieval.text.fit import around, shorten, squeeze
 
 PASSAGE_CHARS = 600
+DEFAULT_WIDTH = 100  # when the output is no terminal (a pipe, a file)
+MIN_WIDTH = 40  # below this, wrapping would break every word onto its own line
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
@@ -23,23 +26,41 @@ def source_line(source: Source) -> str:
 
 
 def emphasize(text: str, ansi: bool) -> str:
-    """Our **bold** markers as terminal bold, or left as they are for pipes."""
-    return _BOLD.sub("\033[1m\\1\033[0m", text) if ansi else text
+    """Our **bold** markers as terminal bold on a terminal; plain text for pipes and files."""
+    return _BOLD.sub("\033[1m\\1\033[0m" if ansi else "\\1", text)
 
 
-def _indent(text: str, prefix: str, first: str | None = None, width: int = 100) -> str:
-    return textwrap.fill(text, width, initial_indent=first or prefix, subsequent_indent=prefix)
+def width() -> int:
+    """The terminal's width (COLUMNS when set), so cards wrap where the reader's screen does."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def _indent(text: str, prefix: str, first: str | None = None) -> str:
+    columns = max(MIN_WIDTH, width())
+    return textwrap.fill(
+        squeeze(text), columns, initial_indent=first or prefix, subsequent_indent=prefix
+    )
+
+
+def also_line(sources: tuple[Source, ...]) -> str:
+    names = dict.fromkeys(s.publisher or s.headline or s.file for s in sources)
+    return "also reported by: " + ", ".join(names)
 
 
 def reply_text(reply: Reply, ansi: bool = False) -> str:
+    """The answer card: each answer, the sentences around it, its source; or why none."""
     if not reply.answered:
         return f"No answer in the indexed articles. {reply.reason}".strip()
-    blocks = []
+    count = len(reply.answers)
+    blocks = [f"{count} answer{'s' * (count != 1)}:"]
     for n, answer in enumerate(reply.answers, start=1):
-        lines = [emphasize(_indent(answer.snippet, "   ", f"{n}. "), ansi)]
-        if answer.snippet.replace("**", "").split() != answer.passage.split():
-            lines.append(_indent(shorten(answer.passage, PASSAGE_CHARS), "   │ "))
+        snippet = answer.snippet if ansi else emphasize(answer.snippet, ansi=False)
+        lines = [emphasize(_indent(snippet, "   ", f"{n}. "), ansi)]
+        before, after = around(*answer.context)
+        lines += [_indent(part, "   │ ") for part in (before, after) if part]
         lines.append("   — " + source_line(answer.source))
+        if answer.also:
+            lines.append("   " + also_line(answer.also))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -65,6 +86,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
                 "passage": a.passage,
                 "score": a.score,
                 "source": asdict(a.source),
+                "also_reported_by": [asdict(s) for s in a.also],
             }
             for a in reply.answers
         ],

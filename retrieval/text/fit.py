@@ -37,3 +37,17 @@ def shorten(text: str, limit: int) -> str:
     """Cut at a sentence or word boundary with an ellipsis, never mid-word, within limit."""
     cut = cut_point(text, limit - 2)
     return text if cut >= len(text) else ellipsize(text[:cut].rstrip())
+
+
+def squeeze(text: str) -> str:
+    """White space folded to single spaces: joined sentences and lines read cleanly."""
+    return " ".join(text.split())
+
+
+def around(before: str, after: str) -> tuple[str, str]:
+    """The sentence just before a snippet and the one just after: its context, no more."""
+    previous = sentence_spans(before)
+    following = sentence_spans(after)
+    last = before[previous[-1][0] : previous[-1][1]] if previous else ""
+    first = after[following[0][0] : following[0][1]] if following else ""
+    return squeeze(last), squeeze(first)

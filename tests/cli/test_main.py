@@ -2,11 +2,11 @@ import json
 import subprocess
 import sys
 
-from helpers import BUNDLED_CORPUS, ROOT
+from helpers import BUNDLED_CORPUS, ROOT, shared_path
 
 from cli.main import main
 
-ANSWER_KEYS = {"snippet", "passage", "score", "source"}
+ANSWER_KEYS = {"snippet", "passage", "score", "source", "also_reported_by"}
 SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"}
 
 
@@ -49,7 +49,7 @@ def test_human_output_shows_snippet_passage_and_source_line(capsys):
         capsys, "ask", "--corpus", str(BUNDLED_CORPUS), "How many homes lost power?"
     )
     assert code == 0
-    assert out.startswith("1. ")
+    assert out.startswith("1 answer:\n\n1. ")
     assert (
         "Storm Elin cuts power to 40,000 homes along the coast · Coastal Times · an hour ago · "
         "harbour-herald-night-trams.txt" in out
@@ -140,3 +140,18 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert json.loads(result.stdout)["answered"] is True
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
     assert result.returncode == 0
+
+
+def test_the_card_reads_cleanly_when_piped(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    question = "What did Kaja Kallas tell reporters?"
+    code, out, _ = _run(capsys, "ask", "--corpus", str(shared_path("corpus")), question)
+    assert code == 0
+    assert "**" not in out  # bold only on a terminal
+    assert "  " not in out.replace("\n   ", "\n")  # no doubled spaces inside the text
+    card = [line for line in out.splitlines() if not line.startswith("   — ")]
+    assert max(map(len, card)) <= 60  # wrapped to COLUMNS
+    snippet_lines = [line for line in card if not line.startswith("   │")]
+    context = " ".join(line[5:] for line in card if line.startswith("   │"))
+    snippet = " ".join(line.strip() for line in snippet_lines[2:])
+    assert context and context not in snippet and snippet[:40] not in context
