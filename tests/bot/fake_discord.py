@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
 @dataclass
@@ -58,6 +60,8 @@ class FakeDiscord:
     ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     seq: int = 0
     callback_message_ids: dict[str, str] = field(default_factory=dict)
+    # interaction id -> time.perf_counter() when the fake dispatched it to the bot
+    dispatched: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -269,6 +273,7 @@ class FakeDiscord:
             ],
         }
         payload = self.interaction(data, user_id)
+        self.dispatched[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["id"]
 

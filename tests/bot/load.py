@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time
 from dataclasses import dataclass
 
 from fake_discord import FakeDiscord
@@ -39,27 +38,30 @@ async def ask_wave(fake: FakeDiscord, questions: list[str], users: int, timeout:
             lags.append(loop.time() - t - 0.005)
 
     prober = asyncio.create_task(probe())
-    sent: dict[str, float] = {}
+    ids = await asyncio.gather(
+        *(fake.slash("ask", FIRST_USER + n % users, question=q) for n, q in enumerate(questions))
+    )
 
-    async def one(n: int, question: str) -> None:
-        iid = await fake.slash("ask", FIRST_USER + n % users, question=question)
-        sent[iid] = time.perf_counter()
+    def final(c, iid: str) -> bool:
+        """The reply the asker sees: an immediate answer, or the follow-up after "thinking"."""
+        return c.path.endswith(f"/token-{iid}") or (
+            c.path == f"/interactions/{iid}/token-{iid}/callback" and c.body["type"] != 5
+        )
 
-    await asyncio.gather(*(one(n, q) for n, q in enumerate(questions)))
-    latencies, answered, cooled = [], 0, 0
-    deadline = time.perf_counter() + timeout
-    for iid, start in sent.items():
-
-        def done(c, iid=iid):
-            return c.path.endswith(f"/token-{iid}") or (
-                c.path == f"/interactions/{iid}/token-{iid}/callback" and c.body["type"] != 5
-            )
-
+    async def reply(iid: str):
         try:
-            call = await fake.wait_for(done, max(0.1, deadline - time.perf_counter()))
+            return await fake.wait_for(lambda c: final(c, iid), timeout)
         except TimeoutError:
+            return None
+
+    # Every reply is awaited at once, and its latency is what the fake itself recorded:
+    # from dispatching the interaction to receiving its reply.
+    calls = await asyncio.gather(*(reply(iid) for iid in ids))
+    latencies, answered, cooled = [], 0, 0
+    for iid, call in zip(ids, calls, strict=True):
+        if call is None:
             continue
-        latencies.append(time.perf_counter() - start)
+        latencies.append(call.at - fake.dispatched[iid])
         data = call.body.get("data", call.body)
         if data.get("embeds"):
             answered += 1
