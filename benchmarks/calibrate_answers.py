@@ -28,6 +28,7 @@ GRID = {
     (snippets, "PAIR_PENALTY"): [0.0, 0.04, 0.08, 0.16, 0.3],
     (snippets, "TF_SATURATION"): [0.0, 0.25, 0.5, 1.0],
     (snippets, "ANSWER_KIND_WEIGHT"): [0.0, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2],
+    (snippets, "COORD_WEIGHT"): [0.0, 0.1, 0.2, 0.3, 0.5, 0.8],
     (snippets, "COREFERENCE_CREDIT"): [0.0, 0.5, 0.75, 1.0],
     (selection, "FURTHER_SHARE"): [0.0, 0.5, 0.75, 0.9],
 }

@@ -93,6 +93,8 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     context = " … ".join(part for part in (before, after) if part)
     if context:
         embed.add_field(name="Context", value=fit(context, CONTEXT_CHARS), inline=False)
+    if answer.section:
+        embed.add_field(name="Section", value=fit(answer.section, FIELD_VALUE_LIMIT), inline=True)
     if answer.also:
         names = ", ".join(dict.fromkeys(s.publisher or s.headline or s.file for s in answer.also))
         embed.add_field(name="Also reported by", value=fit(names, FIELD_VALUE_LIMIT), inline=False)

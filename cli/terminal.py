@@ -58,7 +58,8 @@ def reply_text(reply: Reply, ansi: bool = False) -> str:
         lines = [emphasize(_indent(snippet, "   ", f"{n}. "), ansi)]
         before, after = around(*answer.context)
         lines += [_indent(part, "   │ ") for part in (before, after) if part]
-        lines.append("   — " + source_line(answer.source))
+        section = f" · § {answer.section}" if answer.section else ""
+        lines.append("   — " + source_line(answer.source) + section)
         if answer.also:
             lines.append("   " + also_line(answer.also))
         blocks.append("\n".join(lines))

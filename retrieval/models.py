@@ -19,6 +19,12 @@ class Article:
     publisher: str = ""
     published: str = ""  # as the page gives it: "4 days ago", "2025-07-10", ...
     url: str = ""
+    headings: tuple[int, ...] = ()  # paragraphs that are sub-headings, not running text
+
+    def section(self, paragraph: int) -> str:
+        """The sub-heading a paragraph sits under ("" before the first one)."""
+        above = [i for i in self.headings if i < paragraph]
+        return self.paragraphs[above[-1]] if above else ""
 
     @property
     def key(self) -> str:
@@ -70,6 +76,7 @@ class Answer:
     passage: str  # the chunk the sentence came from
     score: float  # the chunk's BM25 score
     source: Source
+    section: str = ""  # the sub-heading the passage sits under
     start: int = 0  # where `text` starts inside `passage`
     also: tuple[Source, ...] = ()  # other outlets that carry the same passage
 

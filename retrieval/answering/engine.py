@@ -163,6 +163,10 @@ class Engine:
         chunk = self.chunks[chunk_id]
         return Hit(chunk_id, score, chunk.text, source_of(self.articles[chunk.article]))
 
+    def _section(self, chunk_id: int) -> str:
+        chunk = self.chunks[chunk_id]
+        return self.articles[chunk.article].section(chunk.paragraph)
+
     def _candidate(self, chunk_id: int, score: float) -> Candidate:
         chunk = self.chunks[chunk_id]
         headline = self.articles[chunk.article].headline
@@ -196,6 +200,7 @@ class Engine:
                 passage=choice.candidate.text,
                 score=round(choice.candidate.score, 4),
                 source=source_of(self.articles[choice.candidate.article]),
+                section=self._section(choice.candidate.chunk),
                 start=choice.snippet.start,
                 also=tuple(source_of(self.articles[c.article]) for c in choice.also),
             )

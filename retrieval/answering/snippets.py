@@ -46,6 +46,10 @@ TF_SATURATION = 0.5
 # one of three equally weighted terms: an answer may miss one question word and still beat
 # a sentence that echoes all of them, yet a sentence about something else never wins on it.
 ANSWER_KIND_WEIGHT = 0.35
+# Lucene's classic "coord": the share of the question's distinct terms the snippet holds,
+# whatever their idf. One rare word in an unrelated article ("decide") must not outscore
+# a passage holding the question's other words ("coalition", "troops").
+COORD_WEIGHT = 0.3
 # A role subject that a pronoun ties to the entity ("the foreign affairs chief said she")
 # identifies it less surely than an apposition next to the name.
 COREFERENCE_CREDIT = 0.75
@@ -123,8 +127,10 @@ def _window_score(
     )
     extra = sum(question.weights[t] * (1 - 1 / n) for t, n in counts.items()) / question.mass
     proximity = len(counts) / _cover_width(matched, len(counts)) if len(counts) > 1 else 0.0
+    coord = (len(counts) + len(stand_ins)) / len(question.weights)
     score = (
         COVERAGE_WEIGHT * (covered + TF_SATURATION * extra)
+        + COORD_WEIGHT * coord
         + CHUNK_WEIGHT * chunk_share
         + PROXIMITY_WEIGHT * proximity
         + ANSWER_KIND_WEIGHT * answer

@@ -98,7 +98,10 @@ def analyze_articles(
     chunks: list[Chunk] = []
     for i, article in enumerate(articles):
         chunks += chunk_article(article, i, chunking.max_tokens, chunking.min_tokens, count)
-    terms = [indexed_terms(c.text, articles[c.article].headline) for c in chunks]
+    terms = []
+    for c in chunks:
+        article = articles[c.article]
+        terms.append(indexed_terms(c.text, article.headline, article.section(c.paragraph)))
     return chunks, terms
 
 

@@ -172,4 +172,5 @@ def load(path: Path, settings: dict[str, Any]) -> tuple[Catalog, BM25Index]:
 
 def _article(data: dict[str, Any]) -> Article:
     data["paragraphs"] = tuple(data["paragraphs"])
+    data["headings"] = tuple(data.get("headings", ()))
     return Article(**data)

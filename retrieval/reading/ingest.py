@@ -5,12 +5,14 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from retrieval.errors import UserError
 from retrieval.models import Article, Skipped
 from retrieval.reading.aggregator import looks_like_page, parse_page
 from retrieval.reading.formats import parse_jsonl, parse_markdown, parse_text
+from retrieval.reading.headings import find_headings
 from retrieval.text.normalize import fold_key
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -40,7 +42,12 @@ def decode(data: bytes) -> str:
 
 
 def parse_file(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
-    """Articles in one file's text, by the file's kind."""
+    """Articles in one file's text, by the file's kind, with their sub-headings marked."""
+    articles, skipped = _parse(text, name)
+    return [replace(a, headings=find_headings(a.paragraphs)) for a in articles], skipped
+
+
+def _parse(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
     suffix = Path(name).suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return parse_jsonl(text, name)

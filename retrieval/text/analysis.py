@@ -37,7 +37,7 @@ STOP_WORDS = frozenset(
 )
 
 # Bump when chunking or analysis changes, so saved indexes built the old way are rebuilt.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 _CURRENCY = "£$€¥₹"
 _TOKEN = re.compile(
@@ -107,9 +107,10 @@ def analyze(text: str) -> list[str]:
     return [term for term, _, _ in spans(text)]
 
 
-def indexed_terms(chunk_text: str, headline: str) -> list[str]:
-    """A chunk's index terms: its text in the context of its article's headline.
+def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
+    """A chunk's index terms: its text in the context of its article's headline and the
+    sub-heading it sits under.
 
     A paragraph rarely repeats its headline's subject, yet a question names it.
     """
-    return analyze(f"{chunk_text}\n{headline}")
+    return analyze(f"{chunk_text}\n{headline}\n{section}")

@@ -98,16 +98,22 @@ def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Spa
 def chunk_article(
     article: Article, article_index: int, max_tokens: int, min_tokens: int, count: TokenCounter
 ) -> list[Chunk]:
+    """Chunks of an article; sub-headings are left out of the text (they are each chunk's
+    section) and no chunk runs across one."""
     text = article.text
     pieces: list[list[int]] = []  # [paragraph, start, end, tokens]
+    starts_section: set[int] = set()  # pieces that open a new section
     offset = 0
     for p, paragraph in enumerate(article.paragraphs):
-        for a, b, n in _fit(text, offset, offset + len(paragraph), max_tokens, count):
-            pieces.append([p, a, b, n])
+        if p in article.headings:
+            starts_section.add(len(pieces))
+        else:
+            for a, b, n in _fit(text, offset, offset + len(paragraph), max_tokens, count):
+                pieces.append([p, a, b, n])
         offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
     merged: list[list[int]] = []
-    for piece in pieces:
-        if merged:
+    for i, piece in enumerate(pieces):
+        if merged and i not in starts_section:
             last = merged[-1]
             short = last[3] < min_tokens or piece[3] < min_tokens
             joined = last[3] + SEPARATOR_TOKENS + piece[3]

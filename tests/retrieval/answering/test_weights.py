@@ -94,3 +94,17 @@ def test_coreference_credit_lets_a_role_sentence_say_who_someone_is(monkeypatch)
     assert _pick("who is kaja kallas", text)[0].startswith("Brussels' foreign affairs chief")
     _without(monkeypatch, "COREFERENCE_CREDIT")
     assert not _pick("who is kaja kallas", text)[0].startswith("Brussels")
+
+
+def test_coord_prefers_more_of_the_question_over_its_rarest_word(monkeypatch):
+    question = "coalition decide troops"
+    query = analyse(question, {"coalit": 0.6, "decid": 2.8, "troop": 1.3}.get, 10)
+    text = "The panel will decide on money. Nothing else changed. The coalition sent troops."
+
+    def pick() -> str:
+        snippet = best_snippet(query, Candidate(0, 0, 1.0, text), 1.0, frozenset())
+        return text[snippet.start : snippet.end]
+
+    assert pick() == "The coalition sent troops."
+    _without(monkeypatch, "COORD_WEIGHT")
+    assert pick() == "The panel will decide on money."

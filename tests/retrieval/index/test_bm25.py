@@ -33,7 +33,11 @@ def _assert_parity(docs, queries, params=None, k=10):
 
 def test_parity_on_the_real_corpus(shared_engine):
     docs = [
-        indexed_terms(c.text, shared_engine.articles[c.article].headline)
+        indexed_terms(
+            c.text,
+            shared_engine.articles[c.article].headline,
+            shared_engine.articles[c.article].section(c.paragraph),
+        )
         for c in shared_engine.chunks
     ]
     queries = [analyze(q) for q in _questions()]

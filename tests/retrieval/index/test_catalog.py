@@ -22,7 +22,9 @@ def _config(corpus):
 def assert_matches_bm25okapi(engine: Engine) -> None:
     """The engine's index scores exactly like BM25Okapi built fresh over its chunks."""
     docs = [
-        indexed_terms(c.text, engine.articles[c.article].headline) for c in engine.chunks
+        indexed_terms(c.text, a.headline, a.section(c.paragraph))
+        for c in engine.chunks
+        for a in [engine.articles[c.article]]
     ]
     reference = BM25Okapi(docs)
     for q in QUERIES:
