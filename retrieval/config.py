@@ -109,6 +109,9 @@ class BotConfig:
 @dataclass(frozen=True)
 class Config:
     corpus: Path = Path("corpus")
+    # Folders outside the corpus that links in it may lead into; any other outside link is
+    # skipped, so a link cannot put a host file (a mounted secret, say) in the index.
+    corpus_allow_outside: tuple[Path, ...] = ()
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     bm25: BM25Config = field(default_factory=BM25Config)
     answers: AnswersConfig = field(default_factory=AnswersConfig)
@@ -146,6 +149,8 @@ def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
         (inner, *_) = typing.get_args(tp)
+        if inner is Path:
+            return "a list of paths (strings)"
         return f"a list of {_type_name(inner).removeprefix('an ').removeprefix('a ')}s"
     return "a mapping"
 
@@ -194,6 +199,8 @@ def _resolve_paths(obj: Any, base: Path) -> Any:
         value = getattr(obj, f.name)
         if isinstance(value, Path):
             changes[f.name] = (base / value.expanduser()).resolve()
+        elif isinstance(value, tuple) and all(isinstance(v, Path) for v in value):
+            changes[f.name] = tuple((base / v.expanduser()).resolve() for v in value)
         elif dataclasses.is_dataclass(value):
             changes[f.name] = _resolve_paths(value, base)
     return dataclasses.replace(obj, **changes)

@@ -75,7 +75,12 @@ class Engine:
             except store.StoreError as exc:
                 log.warning("building the index anew: %s", exc)
         catalog, changed = update(
-            config.corpus, config.chunking, catalog, config.index.workers, progress
+            config.corpus,
+            config.chunking,
+            catalog,
+            config.index.workers,
+            progress,
+            config.corpus_allow_outside,
         )
         return cls._assemble(config, catalog, None if changed else index)
 
@@ -87,6 +92,7 @@ class Engine:
             self.catalog,
             self.config.index.workers,
             progress,
+            self.config.corpus_allow_outside,
         )
         return self._assemble(self.config, catalog, None) if changed else None
 

@@ -21,7 +21,14 @@ import numpy as np
 from retrieval.config import ChunkingConfig
 from retrieval.index.bm25 import Forward
 from retrieval.models import Article, Chunk, Skipped
-from retrieval.reading.ingest import CorpusError, corpus_files, dedupe, read_file
+from retrieval.reading.ingest import (
+    CorpusError,
+    corpus_files,
+    dedupe,
+    outside_target,
+    read_file,
+    real_roots,
+)
 from retrieval.text.analysis import indexed_terms
 from retrieval.text.chunking import chunk_article, token_counter
 
@@ -105,19 +112,34 @@ def analyze_articles(
     return chunks, terms
 
 
-def read_record(path: Path, root: Path, chunking: ChunkingConfig) -> FileRecord:
+def read_record(
+    path: Path, root: Path, chunking: ChunkingConfig, allowed: Sequence[Path] = ()
+) -> FileRecord:
     """Parse, chunk and analyse one file (runs in a worker process)."""
-    articles, skipped = read_file(path, root)
+    articles, skipped = read_file(path, root, allowed)
     chunks, terms = analyze_articles(articles, chunking)
     return FileRecord(articles, chunks, terms, skipped)
 
 
-def _changed(root: Path, previous: Catalog) -> tuple[dict[str, FileState], list[str]]:
-    """Current file states, and the files whose content is new or changed."""
+def _changed(
+    root: Path, allowed: Sequence[Path], previous: Catalog
+) -> tuple[dict[str, FileState], list[str]]:
+    """Current file states, and the files whose content is new or changed.
+
+    A link leading outside the corpus is never opened: its state is where it leads,
+    so it is reported (by `read_file`) once, and again only if its target changes.
+    """
     states, todo = {}, []
-    for path in corpus_files(root):
+    roots = real_roots(root, allowed)
+    for path in corpus_files(root, allowed):
         name = path.relative_to(root).as_posix()
         old = previous.files.get(name)
+        target = outside_target(path, roots)
+        if target is not None:
+            states[name] = FileState(0, 0, f"outside {target}")
+            if states[name] != old:
+                todo.append(name)
+            continue
         try:
             stat = path.stat()
             if old and (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns):
@@ -134,18 +156,25 @@ def _changed(root: Path, previous: Catalog) -> tuple[dict[str, FileState], list[
 
 
 def _records(
-    root: Path, names: list[str], chunking: ChunkingConfig, workers: int, progress: Progress | None
+    root: Path,
+    allowed: Sequence[Path],
+    names: list[str],
+    chunking: ChunkingConfig,
+    workers: int,
+    progress: Progress | None,
 ) -> Iterable[FileRecord]:
     """Each named file read, in order, in worker processes when there are many."""
     paths = [root / n for n in names]
     if workers <= 1 or len(paths) < POOL_MIN_FILES:
-        yield from _report((read_record(p, root, chunking) for p in paths), len(paths), progress)
+        records = (read_record(p, root, chunking, allowed) for p in paths)
+        yield from _report(records, len(paths), progress)
         return
     # forkserver: safe to start from a process that already runs threads (the bot).
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         chunksize = max(1, min(64, len(paths) // (workers * 8)))
+        n = len(paths)
         results = pool.map(
-            read_record, paths, [root] * len(paths), [chunking] * len(paths), chunksize=chunksize
+            read_record, paths, [root] * n, [chunking] * n, [allowed] * n, chunksize=chunksize
         )
         yield from _report(results, len(paths), progress)
 
@@ -167,15 +196,19 @@ def update(
     previous: Catalog | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    allowed: Sequence[Path] = (),
 ) -> tuple[Catalog, bool]:
-    """The catalog of `root` now, reusing `previous` for unchanged files; and whether it changed."""
+    """The catalog of `root` now, reusing `previous` for unchanged files; and whether it changed.
+
+    `allowed`: folders outside `root` that links in the corpus may lead into.
+    """
     if not root.is_dir():
         raise CorpusError(
             f"corpus folder {root} does not exist or is not a folder "
             "(set 'corpus' in the config, or pass --corpus)"
         )
     previous = previous or Catalog()
-    states, todo = _changed(root, previous)
+    states, todo = _changed(root, allowed, previous)
     log.info("corpus %s: %d files, %d new or changed", root, len(states), len(todo))
     removed = set(previous.files) - set(states)
     if not todo and not removed:
@@ -193,7 +226,7 @@ def update(
     parts = [previous.forward.select(np.asarray(rows, dtype=np.int64))]
     skipped = [s for s in previous.skipped if s.file not in redo]
     new_terms: list[list[str]] = []
-    for record in _records(root, todo, chunking, workers, progress):
+    for record in _records(root, allowed, todo, chunking, workers, progress):
         for item in record.skipped:
             log.warning("skipped %s: %s", item.where, item.reason)
         base = len(articles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +21,8 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES
 # A news file this large is a dump or a mistake; reading it would stall everything else.
 MAX_FILE_BYTES = 32 * 2**20
+# Why a link is skipped: its real path lies outside the corpus and every allowed folder.
+OUTSIDE = "points outside the corpus"
 
 
 class CorpusError(UserError):
@@ -58,17 +60,64 @@ def _parse(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
     return parse_text(text, name), []
 
 
-def corpus_files(root: Path) -> Iterator[Path]:
-    """Every visible file below root, in a stable order; symlinked folders are not followed."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def outside_target(path: Path, roots: Sequence[Path]) -> Path | None:
+    """Where `path` really leads when that is outside every root (real paths); else None.
+
+    Non-strict realpath: a link loop or a dangling link inside stays "inside", and
+    reading it then fails with its own reason, as for any unreadable file.
+    """
+    real = Path(os.path.realpath(path))
+    return None if any(real.is_relative_to(r) for r in roots) else real
+
+
+def real_roots(root: Path, allowed: Sequence[Path] = ()) -> tuple[Path, ...]:
+    """The corpus folder and the outside folders the operator allows, as real paths."""
+    return tuple(Path(os.path.realpath(p)) for p in (root, *allowed))
+
+
+def outside_reason(target: Path) -> str:
+    return f"{OUTSIDE} (-> {target})"
+
+
+def corpus_files(root: Path, allowed: Sequence[Path] = ()) -> Iterator[Path]:
+    """Every visible file below root, in a stable order, named by its path below root.
+
+    A linked folder is followed only when it leads into an allowed outside folder
+    (each real folder once, so loops end); one leading elsewhere outside is yielded
+    like a file, for `read_file` to skip with its reason. Links to folders inside
+    the corpus are not followed: their files are read where they really are.
+    """
+    roots = real_roots(root, allowed)
+    seen: set[str] = {os.path.realpath(root)}
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        base = Path(folder)
+        follow = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            path = base / name
+            real = os.path.realpath(path)
+            if not path.is_symlink():
+                seen.add(real)
+                follow.append(name)
+            elif outside_target(path, roots[:1]) is None or real in seen:
+                continue  # inside the corpus (read at its real place), or a loop
+            elif outside_target(path, roots) is None:
+                seen.add(real)
+                follow.append(name)
+            else:
+                files.append(name)
+        dirs[:] = follow
         for name in sorted(files):
             if not name.startswith("."):
-                yield Path(folder) / name
+                yield base / name
 
 
-def read_file(path: Path, root: Path) -> tuple[list[Article], list[Skipped]]:
+def read_file(
+    path: Path, root: Path, allowed: Sequence[Path] = ()
+) -> tuple[list[Article], list[Skipped]]:
     name = path.relative_to(root).as_posix()
+    target = outside_target(path, real_roots(root, allowed))
+    if target is not None:
+        return [], [Skipped(name, outside_reason(target))]
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return [], [Skipped(name, f"unsupported file type '{path.suffix or '(none)'}'")]
     try:

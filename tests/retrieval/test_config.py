@@ -13,8 +13,10 @@ def test_the_shipped_config_loads_and_points_at_the_bundled_corpus():
 
 
 def test_paths_are_relative_to_the_config_file(tmp_path):
-    config = parse_config("corpus: news\n", tmp_path)
+    config = parse_config("corpus: news\ncorpus_allow_outside: [shared, /srv/feeds]\n", tmp_path)
     assert config.corpus == tmp_path / "news"
+    assert config.corpus_allow_outside == (tmp_path / "shared", Path("/srv/feeds"))
+    assert parse_config("", tmp_path).corpus_allow_outside == ()
 
 
 @pytest.mark.parametrize(
@@ -30,6 +32,8 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
         ("answers: 3\n", "answers", "a mapping"),
         ("answers:\n  count: 0\n", "answers.count", "from 1 to 10"),
         ("corpus: 5\n", "corpus", "a path"),
+        ("corpus_allow_outside: /srv\n", "corpus_allow_outside", "a list of paths"),
+        ("corpus_allow_outside: ['']\n", "corpus_allow_outside[0]", "a path"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(tmp_path, text, key, expected):

@@ -71,9 +71,9 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
 
     real = module.read_record
 
-    def spy(path, root, chunking):
+    def spy(path, root, chunking, allowed=()):
         read.append(path.name)
-        return real(path, root, chunking)
+        return real(path, root, chunking, allowed)
 
     monkeypatch.setattr(module, "read_record", spy)
     os.utime(corpus / "library-hours.md")  # touched, same content: hashed, not re-read
