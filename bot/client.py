@@ -19,6 +19,8 @@ from discord.ext import commands
 from bot import health
 from bot.cooldown import Cooldown
 from bot.formatting import notice
+from bot.outgoing import guarded
+from bot.token import shows_token
 from retrieval.answering.engine import Engine, QuestionError
 from retrieval.config import BotConfig
 from retrieval.reading.ingest import CorpusError
@@ -183,7 +185,12 @@ class NewsBot(commands.Bot):
     def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for publisher options: known publishers containing what was typed."""
         typed = current.casefold()
-        names = [n for n in self.engine.publishers() if typed in n.casefold()]
+        token = self.http.token or ""
+        names = [
+            n
+            for n in self.engine.publishers()
+            if typed in n.casefold() and not shows_token(token, n)
+        ]
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
 
     async def deliver(
@@ -206,11 +213,11 @@ class NewsBot(commands.Bot):
         self.track(view)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         if interaction.response.is_done():
-            message = await interaction.followup.send(
+            message = await guarded(self, interaction.followup.send)(
                 embed=embed, ephemeral=ephemeral, wait=True, **extra
             )
         else:
-            callback = await interaction.response.send_message(
+            callback = await guarded(self, interaction.response.send_message)(
                 embed=embed, ephemeral=ephemeral, **extra
             )
             message = callback.resource if callback else None
@@ -245,10 +252,11 @@ def cooldown_text(wait: float) -> str:
 
 async def send_notice(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral note, whether or not the interaction was already answered."""
+    client, response = interaction.client, interaction.response
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(notice(text), ephemeral=True)
+        if response.is_done():
+            await guarded(client, interaction.followup.send)(notice(text), ephemeral=True)
         else:
-            await interaction.response.send_message(notice(text), ephemeral=True)
+            await guarded(client, response.send_message)(notice(text), ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver a notice for interaction %s", interaction.id)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import discord
 
-from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up
+from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up, reader_link
 from retrieval.text.fit import ELLIPSIS, around, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -85,7 +85,7 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     answer = reply.answers[index]
     embed = discord.Embed(
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
-        url=answer.source.url or None,
+        url=reader_link(answer.source.url),
         description=fit(answer.text, SNIPPET_CHARS, answer.marks),
         colour=COLOUR,
     )
@@ -123,7 +123,7 @@ def passage_embed(answer: Answer) -> discord.Embed:
     """The whole passage an answer came from (sent ephemerally)."""
     embed = discord.Embed(
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
-        url=answer.source.url or None,
+        url=reader_link(answer.source.url),
         description=fit(answer.passage, DESCRIPTION_LIMIT),
         colour=COLOUR,
     )
@@ -207,6 +207,15 @@ HELP_TEXT = (
 
 def help_embed() -> discord.Embed:
     return discord.Embed(title="newsbot help", description=HELP_TEXT, colour=COLOUR)
+
+
+def plain_version(embed: discord.Embed) -> str:
+    """A card as message text: its title, text, fields and source, without the parts
+    (links, images, layout) Discord can refuse. For when it refused the card."""
+    footer = escape(embed.footer.text) if embed.footer.text else ""
+    parts = [f"**{embed.title}**" if embed.title else "", embed.description or ""]
+    parts += [f"{field.name}\n{field.value}" for field in embed.fields]
+    return fit("\n\n".join(p for p in [*parts, footer] if p), CONTENT_LIMIT, escaped=False)
 
 
 def notice(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def read_token(env: Mapping[str, str]) -> str:
     if any(c.isspace() for c in token):
         raise TokenError(f"{TOKEN_ENV} contains whitespace; it must be the bot token alone")
     return token
+
+
+# The last dot-separated part of a Discord token is its secret signature; a reply showing
+# only that part (the rest cut off) leaks the token as surely as the whole of it.
+SECRET_PART_MIN = 20
+_NOT_TOKEN_CHAR = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def shows_token(token: str, text: str) -> bool:
+    """Whether `text` shows the token, even escaped, emphasised or split by markup.
+
+    Everything that cannot be part of a token (markdown escapes, bold marks, zero-width
+    spaces, JSON quoting) is dropped before looking, so `MTk\\_x` still counts.
+    """
+    if not token:
+        return False
+    visible = _NOT_TOKEN_CHAR.sub("", text)
+    signature = token.rsplit(".", 1)[-1]
+    return token in visible or (len(signature) >= SECRET_PART_MIN and signature in visible)
 
 
 class RedactToken(logging.Filter):

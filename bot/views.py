@@ -7,6 +7,7 @@ import contextlib
 import discord
 
 from bot.formatting import answer_embed, notice, passage_embed
+from bot.outgoing import guarded
 from retrieval.models import Reply
 
 NOT_YOURS = "Only the person who asked can use these buttons. Ask your own with /ask or /search."
@@ -23,7 +24,9 @@ class OwnedView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(notice(NOT_YOURS), ephemeral=True)
+        await guarded(interaction.client, interaction.response.send_message)(
+            notice(NOT_YOURS), ephemeral=True
+        )
         return False
 
     async def on_timeout(self) -> None:
@@ -58,14 +61,14 @@ class AnswerView(OwnedView):
     async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         self.index = min(self.index + 1, len(self.reply.answers) - 1)
         self._sync()
-        await interaction.response.edit_message(
-            embed=answer_embed(self.reply, self.index), view=self
-        )
+        edit = guarded(interaction.client, interaction.response.edit_message, edit=True)
+        await edit(content=None, embed=answer_embed(self.reply, self.index), view=self)
 
     @discord.ui.button(label="Show passage", style=discord.ButtonStyle.secondary)
     async def passage(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         answer = self.reply.answers[self.index]
-        await interaction.response.send_message(embed=passage_embed(answer), ephemeral=True)
+        send = guarded(interaction.client, interaction.response.send_message)
+        await send(embed=passage_embed(answer), ephemeral=True)
 
 
 class PagerView(OwnedView):
@@ -84,7 +87,8 @@ class PagerView(OwnedView):
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
         self.page = max(0, min(page, len(self.pages) - 1))
         self._sync()
-        await interaction.response.edit_message(embed=self.pages[self.page], view=self)
+        edit = guarded(interaction.client, interaction.response.edit_message, edit=True)
+        await edit(content=None, embed=self.pages[self.page], view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cli.evaluation import Summary
-from retrieval.models import Article, Hit, Reply, Source
+from retrieval.models import Article, Hit, Reply, Source, reader_link
 from retrieval.text.fit import around, shorten, squeeze
 
 PASSAGE_CHARS = 600
@@ -19,10 +19,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
 def source_line(source: Source) -> str:
+    link = reader_link(source.url)  # the JSON keeps the URL as given; the card shows links
     parts = [source.headline or "(untitled)", source.publisher, source.published, source.file]
-    if source.url:
-        parts.append(source.url)
-    return " · ".join(p for p in parts if p)
+    return " · ".join(p for p in [*parts, link] if p)
 
 
 def emphasize(text: str, ansi: bool) -> str:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 PARAGRAPH_SEPARATOR = "\n\n"
+# Links shown to readers: only web links a chat client opens safely, within Discord's
+# embed URL limit (a longer or other URL makes Discord refuse the whole message).
+LINK_SCHEMES = frozenset({"http", "https"})
+MAX_LINK_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,24 @@ class Source:
     published: str | None
     file: str
     url: str | None
+
+
+def reader_link(url: str | None) -> str | None:
+    """The URL as a link readers may be shown, or None when it is not one.
+
+    The one rule for every card and page: http(s), a host, no spaces or control
+    characters, at most MAX_LINK_CHARS. Anything else stays data (in the JSON), not a link.
+    """
+    if not url or len(url) > MAX_LINK_CHARS or any(c.isspace() or not c.isprintable() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
+        return None
+    return url
 
 
 @dataclass(frozen=True)

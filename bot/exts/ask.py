@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import OUR_FAULT, NewsBot, cooldown_text
 from bot.formatting import answer_embed, notice
+from bot.outgoing import guarded
 from bot.views import AnswerView
 from retrieval.answering.engine import QuestionError
 from retrieval.models import Reply
@@ -64,7 +65,7 @@ class Ask(commands.Cog):
         await self.answer_message(message, question_from_mention(message.content, me.id))
 
     async def answer_message(self, message: discord.Message, question: str) -> None:
-        reply_to = message.reply
+        reply_to = guarded(self.bot, message.reply)
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait > 0:
             await reply_to(notice(cooldown_text(wait)), mention_author=False)

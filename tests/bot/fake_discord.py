@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
@@ -45,6 +46,17 @@ class Call:
     query: dict[str, str]
     body: Any
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
+    status: int = 0  # what the fake answered
+
+
+# What Discord checks in a message before taking it (developers docs, "Embed Limits", and
+# its URL validation): a failure is 400 "Invalid Form Body" (code 50035) naming the field.
+INVALID_FORM_BODY = 50035
+URL_LIMIT = 2048
+LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
+FIELD_LIMITS = {"name": 256, "value": 1024}
+EMBED_URLS = ("url", "author.url", "author.icon_url", "footer.icon_url")
+IMAGE_URLS = ("thumbnail.url", "image.url")
 
 
 @dataclass
@@ -136,12 +148,31 @@ class FakeDiscord:
         raw = await request.read()
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         call = Call(request.method, path, dict(request.query), body)
+        payload, call.status = self._fault(call) or self._invalid(call) or self._answer(call)
         await self._record(call)
+        return _json(payload, call.status)
+
+    def _fault(self, call: Call) -> tuple[Any, int] | None:
         for (method, prefix), queue in self.faults.items():
-            if queue and request.method == method and path.startswith(prefix):
+            if queue and call.method == method and call.path.startswith(prefix):
                 status, payload = queue.pop(0)
-                return _json(payload, status)
-        return _json(*self._answer(call))
+                return payload, status
+        return None
+
+    def _invalid(self, call: Call) -> tuple[Any, int] | None:
+        """Discord's 400 for a message it will not take, or None when it would."""
+        if call.method not in ("POST", "PATCH") or not isinstance(call.body, dict):
+            return None
+        parts = call.path.strip("/").split("/")
+        if parts[0] == "interactions":
+            errors = {"data": message_errors(call.body.get("data") or {})}
+        elif parts[0] == "webhooks" or (parts[0] == "channels" and "messages" in parts):
+            errors = message_errors(call.body)
+        else:
+            return None
+        if not any(errors.values()):
+            return None
+        return {"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": errors}, 400
 
     def _answer(self, call: Call) -> tuple[Any, int]:
         m, p, body = call.method, call.path, call.body or {}
@@ -312,6 +343,75 @@ class FakeDiscord:
             },
         )
         return message_id
+
+
+def well_formed_url(url: Any, schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """What Discord takes as an embed URL: a web link with a host, at most 2048 characters."""
+    if not isinstance(url, str) or len(url) > URL_LIMIT or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in schemes and bool(parts.hostname)
+
+
+def _get(embed: dict[str, Any], dotted: str) -> Any:
+    value: Any = embed
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"_errors": [{"code": code, "message": message}]}
+
+
+def _nest(errors: dict[str, Any], dotted: str, error: dict[str, Any]) -> None:
+    *path, last = dotted.split(".")
+    for key in path:
+        errors = errors.setdefault(key, {})
+    errors[last] = error
+
+
+def message_errors(message: dict[str, Any]) -> dict[str, Any]:
+    """Discord's errors for a message payload, keyed like its field paths; empty when valid."""
+    errors: dict[str, Any] = {}
+    content = message.get("content")
+    if isinstance(content, str) and len(content) > 2000:
+        errors["content"] = _error("BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+    embeds = message.get("embeds") or []
+    total = 0
+    for n, embed in enumerate(embeds):
+        found: dict[str, Any] = {}
+        for key in EMBED_URLS + IMAGE_URLS:
+            url = _get(embed, key)
+            schemes = ("http", "https", "attachment") if key in IMAGE_URLS else ("http", "https")
+            if url is not None and not well_formed_url(url, schemes):
+                _nest(found, key, _error("URL_TYPE_INVALID_URL", "Not a well formed URL."))
+        for key, limit in LIMITS.items():
+            text = _get(embed, key) or ""
+            total += len(text)
+            if len(text) > limit:
+                why = f"Must be {limit} or fewer in length."
+                _nest(found, key, _error("BASE_TYPE_MAX_LENGTH", why))
+        fields = embed.get("fields") or []
+        if len(fields) > 25:
+            found["fields"] = _error("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        for i, field_ in enumerate(fields):
+            for key, limit in FIELD_LIMITS.items():
+                text = field_.get(key) or ""
+                total += len(text)
+                if not text or len(text) > limit:
+                    why = f"Must be between 1 and {limit} in length."
+                    _nest(found, f"fields.{i}.{key}", _error("BASE_TYPE_BAD_LENGTH", why))
+        if found:
+            errors.setdefault("embeds", {})[str(n)] = found
+    if total > 6000:
+        why = "Embed size exceeds maximum size of 6000"
+        errors.setdefault("embeds", {}).update(_error("MAX_EMBED_SIZE_EXCEEDED", why))
+    return errors
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

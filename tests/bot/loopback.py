@@ -22,6 +22,10 @@ from bot.client import NewsBot
 from retrieval.answering.engine import Engine
 from retrieval.config import BotConfig, Config
 
+# Shaped like a Discord bot token (id . timestamp . signature), with markdown characters in
+# its signature, so that a leak escaped by the formatter would still be caught.
+TOKEN = "OTAwMDAwMDAwMDAwMDAwMDAx.ZmFrZQ.not_a_real_signature_for_tests-0123"
+
 
 @dataclass
 class Harness:
@@ -41,7 +45,7 @@ async def running_bot(
     options = {"guilds": (GUILD_ID,), "cooldown_uses": 1000, **settings}
     bot = NewsBot(engine, BotConfig(**options))  # type: ignore[arg-type]
     bot._connection.guild_ready_timeout = 0.05
-    task = asyncio.create_task(bot.start("fake-token"))
+    task = asyncio.create_task(bot.start(TOKEN))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 20)
         yield Harness(fake, bot)

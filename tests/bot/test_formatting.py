@@ -118,3 +118,31 @@ def test_corpus_markdown_stays_literal_and_only_our_bold_renders():
 
 def test_help_fits():
     assert_within_limits(f.help_embed())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(answers(), min_size=1, max_size=3), hostile, st.data())
+def test_the_plain_version_of_a_card_fits_a_message_and_pings_nobody(answer_list, question, data):
+    reply = Reply(question, True, tuple(answer_list))
+    index = data.draw(st.integers(0, len(answer_list) - 1))
+    pages = f.search_embeds(question, [Hit(0, 1.0, a.passage, a.source) for a in answer_list], 5)
+    for embed in (f.answer_embed(reply, index), f.passage_embed(answer_list[index]), *pages):
+        text = f.plain_version(embed)
+        assert 0 < len(text) <= f.CONTENT_LIMIT
+        assert_pings_nobody(text)
+
+
+def test_the_plain_version_keeps_the_answer_and_its_source():
+    source = Source("Lighthouse *reopens*", "Herald", "2 days ago", "l.txt", "javascript:x")
+    answer = Answer("It reopened on Sunday.", ((3, 11),), "It reopened on Sunday.", 1.0, source)
+    text = f.plain_version(f.answer_embed(Reply("q", True, (answer,))))
+    assert text.startswith("**Lighthouse \\*reopens\\***\n\nIt **reopened** on Sunday.")
+    assert "Herald · 2 days ago · l.txt · answer 1 of 1" in text and "javascript" not in text
+
+
+def test_cards_link_only_web_links():
+    for url, shown in [("https://h.example/a", "https://h.example/a"), ("ftp://h.example", None)]:
+        source = Source("H", "P", None, "f.txt", url)
+        answer = Answer("Text here.", (), "Text here.", 1.0, source)
+        assert f.answer_embed(Reply("q", True, (answer,))).url == shown
+        assert f.passage_embed(answer).url == shown

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from bot.token import RedactToken, TokenError, read_token
+from bot.token import RedactToken, TokenError, read_token, shows_token
 
 SECRET = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-for-tests"
 
@@ -45,3 +45,20 @@ def test_the_token_never_reaches_a_log_line(caplog):
         logger.removeHandler(handler)
     text = caplog.text
     assert SECRET not in text and "[token]" in text
+
+
+def test_the_token_is_seen_however_a_reply_dresses_it():
+    token = "OTAwMDAwMDAwMDAwMDAwMDAx.ZmFrZQ.not_a_real_signature_for_tests-0123"
+    signature = token.rsplit(".", 1)[1]
+    dressed = [
+        token,
+        f"The key {token}, posted.",
+        token.replace("_", "\\_"),  # markdown-escaped
+        token[:30] + "**" + token[30:] + "**",  # bold inside it
+        '{"description": "' + token.replace("_", "\\\\_") + '"}',  # escaped, then JSON
+        f"…{signature} was posted",  # cut before the signature
+    ]
+    assert all(shows_token(token, text) for text in dressed)
+    assert not shows_token(token, "OTAwMDAwMDAwMDAwMDAwMDAx.ZmFrZQ")  # id and time are public
+    assert not shows_token(token, "An ordinary reply about trams.")
+    assert not shows_token("", "anything")

@@ -155,3 +155,30 @@ def test_the_card_reads_cleanly_when_piped(capsys, monkeypatch):
     context = " ".join(line[5:] for line in card if line.startswith("   │"))
     snippet = " ".join(line.strip() for line in snippet_lines[2:])
     assert context and context not in snippet and snippet[:40] not in context
+
+
+def test_only_web_links_are_shown_but_the_json_keeps_the_url_as_given(tmp_path, capsys):
+    urls = {
+        "javascript": "javascript:alert(1)",
+        "no-scheme": "www.example.com/story",
+        "ftp": "ftp://example.com/story.txt",
+        "long": "https://example.com/?" + "q=1&" * 600,
+        "good": "https://herald.example/story",
+    }
+    topics = ["lighthouse", "ferry", "harbour", "tram", "library"]
+    (tmp_path / "wire.jsonl").write_text(
+        "".join(
+            json.dumps({"title": f"{kind} story", "text": f"The {topic} story.", "url": url})
+            + "\n"
+            for (kind, url), topic in zip(urls.items(), topics, strict=True)
+        )
+    )
+    for (kind, url), topic in zip(urls.items(), topics, strict=True):
+        question = f"What about the {topic}?"
+        code, out, _ = _run(capsys, "ask", "--corpus", str(tmp_path), question)
+        assert code == 0 and f"{kind} story" in out
+        assert (url in out) == (kind == "good"), kind
+        code, out, _ = _run(capsys, "search", "--corpus", str(tmp_path), "--top", "1", topic)
+        assert (url in out) == (kind == "good"), kind
+        code, out, _ = _run(capsys, "ask", "--json", "--corpus", str(tmp_path), question)
+        assert json.loads(out)["answers"][0]["source"]["url"] == url
