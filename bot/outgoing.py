@@ -16,7 +16,7 @@ from bot.token import shows_token
 
 log = logging.getLogger("newsbot.bot")
 T = TypeVar("T")
-MISSING: Any = object()  # content not given (None, given, clears an edited message's text)
+MISSING: Any = object()  # no content given (content=None, given, clears an edit's text)
 
 INVALID_FORM_BODY = 50035  # Discord's code for a message it refuses as malformed
 WITHHELD = (
