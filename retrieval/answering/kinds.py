@@ -19,7 +19,7 @@ from retrieval.text.normalize import fold
 
 class Kind(enum.Enum):
     ENTITY = "entity"  # who is / what is NAME: wants what identifies it
-    PERSON = "person"  # who did something: wants a name
+    NAME = "name"  # who did something, which team/company…: wants a name
     TIME = "time"
     PLACE = "place"
     MONEY = "money"  # how much (cost, price, fine…): a sum
@@ -34,12 +34,16 @@ _ENTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _KINDS = (
-    (Kind.TIME, r"^\s*(?:when\b|what (?:time|date|day|year|month)\b|how long ago\b)"),
+    (
+        Kind.TIME,
+        r"^\s*(?:when\b|(?:what|which) (?:time|date|day|year|month|period|century|decade|era|"
+        r"season)\b|how long ago\b)",
+    ),
     (Kind.PLACE, r"^\s*(?:where\b|what (?:place|city|country|town|venue)\b)"),
     (Kind.SHARE, r"^\s*(?:what (?:percentage|share|proportion)\b|how much of\b)"),
     (Kind.COUNT, r"^\s*(?:how many\b|what (?:number|amount) of\b)"),
     (Kind.MONEY, r"^\s*(?:how much\b|what (?:price|sum|amount)\b)"),
-    (Kind.PERSON, r"^\s*(?:who\b|whom\b|which (?:person|official|minister|leader)\b)"),
+    (Kind.NAME, r"^\s*(?:who\b|whom\b|which\b)"),
 )
 
 
@@ -136,7 +140,7 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
         places = [m.group("place") for m in _PLACE.finditer(sentence)]
         places = [p for p in places if not _TIME.fullmatch(p)]
         return float(_new(places, question))
-    if kind is Kind.PERSON:
+    if kind is Kind.NAME:
         return float(_new([m.group() for m in _NAME.finditer(sentence)], question))
     if kind in (Kind.MONEY, Kind.COUNT, Kind.SHARE):
         money = _new([m.group() for m in _MONEY.finditer(sentence)], question)

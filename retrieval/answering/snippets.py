@@ -53,6 +53,8 @@ COORD_WEIGHT = 0.3
 # A role subject that a pronoun ties to the entity ("the foreign affairs chief said she")
 # identifies it less surely than an apposition next to the name.
 COREFERENCE_CREDIT = 0.75
+# A sentence opening on a pronoun leans on the one before it for its subject.
+_ANAPHOR = re.compile(r"(?:it|he|she|they|this|these|those)\b", re.IGNORECASE)
 _QUOTE_OPEN = re.compile(r"^[\"'“‘]")
 _SPEECH = re.compile(
     r"\b(?:said|says|told|added|wrote|asked|announced|declared|insisted|warned|replied)\b"
@@ -89,10 +91,16 @@ class Snippet:
 
 
 def coverage(question: Query, terms: frozenset[str]) -> float:
-    """Share of the question's IDF mass whose terms a chunk holds."""
-    if not question.mass:
+    """Share of the findable part of the question's IDF mass that a chunk holds.
+
+    Words the corpus never mentions are judged once, by `Query.unseen_share`; counted
+    here too, one unseen filler word ("unappealing") would sink every chunk.
+    """
+    seen = question.mass - sum(question.weights[t] for t in question.unseen)
+    if seen <= 0:
         return 0.0
-    return sum(w for t, w in question.weights.items() if t in terms) / question.mass
+    held = sum(w for t, w in question.weights.items() if t in terms and t not in question.unseen)
+    return held / seen
 
 
 def _window_score(
@@ -195,6 +203,8 @@ def best_snippet(
     if best is None or best[1] == 0:
         return None
     score, covered, first, last = best
+    if first > 0 and _ANAPHOR.match(text, sentences[first][0]):
+        first -= 1  # "It tops the rankings": the sentence before says what "it" is
     start, end = _with_quote(text, sentences, first, last)
     marks = highlight_spans(text, found, start, end, question.weights.keys())
     held = {t for j in range(first, last + 1) for t, _ in per_sentence[j]}

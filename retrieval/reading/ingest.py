@@ -142,21 +142,36 @@ def _dedupe_key(article: Article) -> tuple[str, str] | None:
     return fold_key(article.headline), fold_key(article.publisher)
 
 
+# How much of the shorter text's start must recur at the longer one's start for two articles
+# with one headline and publisher to be the same story (a related-links entry is the start
+# of the article, cut off); a recurring column ("Daily Stock Market Activity") is not.
+SAME_START_CHARS = 120
+
+
+def _same_story(a: Article, b: Article) -> bool:
+    first, second = sorted((fold_key(a.text), fold_key(b.text)), key=len)
+    start = first[:SAME_START_CHARS].rsplit(" ", 1)[0] if len(first) > SAME_START_CHARS else first
+    return second.startswith(start)
+
+
 def dedupe(articles: list[Article]) -> list[Article]:
-    """One copy of an article seen on several pages: the one with the most text."""
-    best: dict[tuple[str, str], int] = {}
-    kept: list[Article | None] = []
+    """One copy of an article seen on several pages: the one with the most text.
+
+    Copies share a headline and publisher and begin alike; articles that share
+    only a headline (a daily column) are all kept.
+    """
+    copies: dict[tuple[str, str], list[int]] = {}
+    kept: list[Article] = []
     for article in articles:
         key = _dedupe_key(article)
         if key is None:
             kept.append(article)
             continue
-        if key in best:
-            i = best[key]
-            current = kept[i]
-            if current is not None and len(article.text) <= len(current.text):
-                continue
-            kept[i] = None
-        best[key] = len(kept)
-        kept.append(article)
-    return [a for a in kept if a is not None]
+        slots = copies.setdefault(key, [])
+        twin = next((i for i in slots if _same_story(kept[i], article)), None)
+        if twin is None:
+            slots.append(len(kept))
+            kept.append(article)
+        elif len(article.text) > len(kept[twin].text):
+            kept[twin] = article
+    return kept

@@ -19,6 +19,10 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
+# Abbreviations that stand before a number: "No. 1", "Nos. 2 and 3", "Art. 5", "Vol. 2".
+NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "art", "vol", "ch", "para", "pt"})
+_DIGIT_NEXT = re.compile(r"\s+\d")
+
 _OPENERS = "\"'“‘([«"
 _CLOSERS = "\"'”’)]»"
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then space.
@@ -44,6 +48,8 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return False  # dotted acronym such as "U.S." or "a.m."
     if len(word) == 1 and word.isupper():
         return False  # an initial: "Donald J. Trump"
+    if word.lower() in NUMBER_ABBREVIATIONS and _DIGIT_NEXT.match(text, match.end()):
+        return False  # "No. 1 in the world", "Nos. 3 and 4"
     return word.lower() not in ABBREVIATIONS
 
 

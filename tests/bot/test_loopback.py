@@ -310,7 +310,8 @@ async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypa
                 break
             await asyncio.sleep(0.05)
         assert "corpus unavailable" in caplog.text
-        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question="When will the night trams run?"))
+        question = "When will the night trams run?"
+        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "midnight" in data["embeds"][0]["description"]
         (tmp_path / "away").rename(corpus)
         (corpus / "late.txt").write_text("Late story\n\nThe lighthouse reopened to visitors.\n")

@@ -69,3 +69,13 @@ def test_quantity_questions_prefer_a_sentence_with_a_number():
 
 def test_no_snippet_without_any_question_term():
     assert _best(_question("Peru capital"), "Nothing.") is None
+
+
+def test_a_snippet_opening_on_a_pronoun_brings_the_sentence_it_leans_on():
+    text = (
+        "Montana had the most new businesses per person. "
+        "It tops this year's state rankings in the Kauffman Index. "
+        "Other states lagged."
+    )
+    snip = _best(_question("What state tops the state rankings in the Kauffman Index?"), text)
+    assert text[snip.start : snip.end].startswith("Montana had the most")

@@ -88,3 +88,15 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
 
 def test_decode_accepts_utf8_bom():
     assert decode("\ufeffHello".encode()) == "Hello"
+
+
+def test_a_recurring_column_keeps_every_day_while_a_cut_copy_folds_into_the_whole():
+    from retrieval.models import Article
+    from retrieval.reading.ingest import dedupe
+
+    monday = Article("Daily Stock Market Activity", ("Stocks rose on Monday as oil " * 8,), "a")
+    tuesday = Article("Daily Stock Market Activity", ("Stocks fell on Tuesday after " * 8,), "b")
+    whole = Article("Storm Elin cuts power", ("Storm Elin brought gusts of 85mph. " * 9,), "c")
+    cut = Article("Storm Elin cuts power", ("Storm Elin brought gusts of 85mph. Storm El",), "d")
+    kept = dedupe([monday, cut, tuesday, whole])
+    assert kept == [monday, whole, tuesday]

@@ -57,3 +57,11 @@ def test_spans_are_ordered_trimmed_and_inside_the_text(text):
     # Nothing but whitespace is lost between sentences.
     rebuilt = "".join(text[a:b] for a, b in sentence_spans(text))
     assert "".join(rebuilt.split()) == "".join(text.split())
+
+
+def test_number_abbreviations_do_not_end_a_sentence():
+    text = "Woods, who was No. 1 in the world last year, struggled. He left at No. 10."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Woods, who was No. 1 in the world last year, struggled.",
+        "He left at No. 10.",
+    ]
