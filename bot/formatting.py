@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 import discord
 
 from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up, reader_link
+from retrieval.reading.dates import APPROXIMATE, DAY, before_saving, date_label, day_label
 from retrieval.text.fit import ELLIPSIS, around, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -33,6 +35,7 @@ SNIPPET_CHARS = 1500
 CONTEXT_CHARS = 900
 FOOTER_BUDGET = 200
 FIELD_NAME_BUDGET = 200
+WHEN_LIMIT = 160  # a date line: timestamp markup and a short age such as "4 days before saving"
 COLOUR = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
 
@@ -69,9 +72,35 @@ def plain(text: str, limit: int) -> str:
 
 
 def source_line(source: Source, extra: str = "") -> str:
-    """publisher · published · file (· extra), unescaped."""
-    parts = [source.publisher, source.published, source.file, extra]
+    """publisher · date · file (· extra), unescaped, for footers (no timestamp markup there)."""
+    when = date_label(source.date, source.date_precision, source.published)
+    parts = [source.publisher, when, source.file, extra]
     return " · ".join(p for p in parts if p)
+
+
+def when_markup(
+    date: datetime | None, precision: str | None, published: str | None, limit: int = WHEN_LIMIT
+) -> str:
+    """The date in Discord's timestamp markup, shown in each reader's own time zone.
+
+    A day-precision date stays plain text: as midnight UTC, `<t:…:D>` would show the
+    day before to readers west of Greenwich. Only for description and field values:
+    footers and titles show the markup literally.
+    """
+    if date is None:
+        return fit(published or "", limit)
+    unix = int(date.timestamp())
+    if precision == DAY:
+        return day_label(date, precision)
+    if precision == APPROXIMATE:
+        stamp = f"<t:{unix}:D>"
+        age = f" · {fit(before_saving(published), limit - len(stamp) - 3)}" if published else ""
+        return stamp + age
+    return f"<t:{unix}:f> (<t:{unix}:R>)"
+
+
+def _source_when(source: Source) -> str:
+    return when_markup(source.date, source.date_precision, source.published)
 
 
 def source_footer(source: Source, extra: str = "") -> str:
@@ -93,6 +122,9 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     context = " … ".join(part for part in (before, after) if part)
     if context:
         embed.add_field(name="Context", value=fit(context, CONTEXT_CHARS), inline=False)
+    when = _source_when(answer.source)
+    if when:
+        embed.add_field(name="Published", value=when, inline=True)
     if answer.section:
         embed.add_field(name="Section", value=fit(answer.section, FIELD_VALUE_LIMIT), inline=True)
     if answer.also:
@@ -155,7 +187,9 @@ def search_embeds(
             number = f"{n}. "
             label = f"{hit.source.headline or '(untitled)'} ({hit.score:.2f})"
             name = number + fit(label, FIELD_NAME_BUDGET - len(number))
-            where = fit(source_line(hit.source), value_limit // 3)
+            when = _source_when(hit.source)
+            place = " · ".join(p for p in (hit.source.publisher, hit.source.file) if p)
+            where = fit(place, value_limit // 3 - len(when) - 3) + (f" · {when}" if when else "")
             passage = fit(hit.passage, value_limit - len(where) - 1)
             embed.add_field(name=name, value=f"{passage}\n{where}", inline=False)
         embed.set_footer(
@@ -180,8 +214,9 @@ def sources_embeds(
     for p in range(total):
         lines = []
         for article, chunks in rows[p * per_page : (p + 1) * per_page]:
-            tail = " · ".join(x for x in (article.publisher, article.published) if x)
-            tail = fit(f"{tail} · {chunks} passages" if tail else f"{chunks} passages", 80)
+            when = when_markup(article.date, article.date_precision, article.published, 60)
+            who = fit(article.publisher, 40)
+            tail = " · ".join(x for x in (who, when, f"{chunks} passages") if x)
             headline = fit(article.headline or "(untitled)", line_limit - len(tail) - 6)
             lines.append(f"**{headline}**\n{tail}")
         embed = discord.Embed(title=title, description="\n\n".join(lines), colour=COLOUR)

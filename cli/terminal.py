@@ -10,6 +10,7 @@ from typing import Any
 
 from cli.evaluation import Summary
 from retrieval.models import Article, Hit, Reply, Source, reader_link
+from retrieval.reading.dates import date_label, iso
 from retrieval.text.fit import around, shorten, squeeze
 
 PASSAGE_CHARS = 600
@@ -20,7 +21,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 def source_line(source: Source) -> str:
     link = reader_link(source.url)  # the JSON keeps the URL as given; the card shows links
-    parts = [source.headline or "(untitled)", source.publisher, source.published, source.file]
+    when = date_label(source.date, source.date_precision, source.published)
+    parts = [source.headline or "(untitled)", source.publisher, when, source.file]
     return " · ".join(p for p in [*parts, link] if p)
 
 
@@ -85,16 +87,21 @@ def reply_json(reply: Reply) -> dict[str, Any]:
                 "snippet": a.snippet,
                 "passage": a.passage,
                 "score": a.score,
-                "source": asdict(a.source),
-                "also_reported_by": [asdict(s) for s in a.also],
+                "source": source_json(a.source),
+                "also_reported_by": [source_json(s) for s in a.also],
             }
             for a in reply.answers
         ],
     }
 
 
+def source_json(source: Source) -> dict[str, Any]:
+    """A source as JSON: `published` as the page wrote it, `date` as ISO 8601 in UTC (or null)."""
+    return {**asdict(source), "date": iso(source.date)}
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
-    return {"score": round(hit.score, 4), "passage": hit.passage, "source": asdict(hit.source)}
+    return {"score": round(hit.score, 4), "passage": hit.passage, "source": source_json(hit.source)}
 
 
 def sources_text(rows: list[tuple[Article, int]]) -> str:
@@ -102,7 +109,8 @@ def sources_text(rows: list[tuple[Article, int]]) -> str:
         return "No articles indexed."
     return "\n".join(
         f"{article.headline or '(untitled)'} · {article.publisher or '?'} · "
-        f"{article.published or '?'} · {article.file} · {chunks} chunk{'s' * (chunks != 1)}"
+        f"{date_label(article.date, article.date_precision, article.published) or '?'} · "
+        f"{article.file} · {chunks} chunk{'s' * (chunks != 1)}"
         for article, chunks in rows
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -24,6 +25,10 @@ class Article:
     publisher: str = ""
     published: str = ""  # as the page gives it: "4 days ago", "2025-07-10", ...
     url: str = ""
+    date: datetime | None = None  # `published` as an aware UTC instant, when it can be known
+    date_precision: str | None = None  # "minute" | "hour" | "day" | "approximate"
+    guid: str = ""  # a feed item's id: the same item in two feed files is kept once
+    author: str = ""
     headings: tuple[int, ...] = ()  # paragraphs that are sub-headings, not running text
 
     def section(self, paragraph: int) -> str:
@@ -72,6 +77,9 @@ class Source:
     published: str | None
     file: str
     url: str | None
+    date: datetime | None = None
+    date_precision: str | None = None
+    author: str | None = None
 
 
 def reader_link(url: str | None) -> str | None:

@@ -36,6 +36,9 @@ def source_of(article: Article) -> Source:
         published=article.published or None,
         file=article.file,
         url=article.url or None,
+        date=article.date,
+        date_precision=article.date_precision,
+        author=article.author or None,
     )
 
 

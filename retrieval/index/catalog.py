@@ -21,6 +21,7 @@ import numpy as np
 from retrieval.config import ChunkingConfig
 from retrieval.index.bm25 import Forward
 from retrieval.models import Article, Chunk, Skipped
+from retrieval.reading.dates import APPROXIMATE
 from retrieval.reading.ingest import (
     CorpusError,
     corpus_files,
@@ -124,13 +125,15 @@ def read_record(
 def _changed(
     root: Path, allowed: Sequence[Path], previous: Catalog
 ) -> tuple[dict[str, FileState], list[str]]:
-    """Current file states, and the files whose content is new or changed.
+    """Current file states, and the files to read again: new or changed content, or a new
+    modification time on a file whose relative ages ("4 days ago") count from it.
 
     A link leading outside the corpus is never opened: its state is where it leads,
     so it is reported (by `read_file`) once, and again only if its target changes.
     """
     states, todo = {}, []
     roots = real_roots(root, allowed)
+    aged = {a.file for a in previous.articles if a.date_precision == APPROXIMATE}
     for path in corpus_files(root, allowed):
         name = path.relative_to(root).as_posix()
         old = previous.files.get(name)
@@ -150,7 +153,7 @@ def _changed(
             todo.append(name)  # unreadable now: read_file reports why
             continue
         states[name] = state
-        if old is None or state.sha256 != old.sha256:
+        if old is None or state.sha256 != old.sha256 or name in aged:
             todo.append(name)
     return states, todo
 

@@ -24,9 +24,11 @@ import numpy as np
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, FileState
 from retrieval.models import Article, Chunk, Skipped
+from retrieval.reading.dates import from_iso, iso
 from retrieval.text.analysis import ANALYSIS_VERSION
 
-FORMAT_VERSION = 1
+# 2: articles carry their resolved date, its precision and a feed item's id.
+FORMAT_VERSION = 2
 CURRENT = "current"
 ARRAYS = (
     "chunks",
@@ -92,7 +94,7 @@ def save(path: Path, catalog: Catalog, index: BM25Index, settings: dict[str, Any
         np.save(gen / f"{name}.npy", np.ascontiguousarray(array))
     with (gen / "articles.jsonl").open("w", encoding="utf-8") as f:
         for article in catalog.articles:
-            f.write(json.dumps(dataclasses.asdict(article), ensure_ascii=False) + "\n")
+            f.write(json.dumps(_article_data(article), ensure_ascii=False) + "\n")
     _write_json(gen / "vocabulary.json", catalog.vocabulary)
     _write_json(gen / "skipped.json", [dataclasses.asdict(s) for s in catalog.skipped])
     files = sorted(p.name for p in gen.iterdir())
@@ -170,7 +172,14 @@ def load(path: Path, settings: dict[str, Any]) -> tuple[Catalog, BM25Index]:
     return catalog, index
 
 
+def _article_data(article: Article) -> dict[str, Any]:
+    data = dataclasses.asdict(article)
+    data["date"] = iso(article.date)
+    return data
+
+
 def _article(data: dict[str, Any]) -> Article:
     data["paragraphs"] = tuple(data["paragraphs"])
     data["headings"] = tuple(data.get("headings", ()))
+    data["date"] = from_iso(data.get("date"))
     return Article(**data)

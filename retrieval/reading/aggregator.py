@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from retrieval.models import Article
+from retrieval.reading.dates import date_fields
 from retrieval.text.normalize import clean_line, fold_key
 
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
@@ -103,7 +105,7 @@ def _body(lines: Iterable[str], headline: str) -> tuple[str, ...]:
     return tuple(x for x in lines if x and not is_junk(x) and fold_key(x) != folded)
 
 
-def _main_article(lines: Sequence[str], file: str) -> Article | None:
+def _main_article(lines: Sequence[str], file: str, saved: datetime | None) -> Article | None:
     content = [x for x in lines if x and not is_junk(x)]
     if not content:
         return None
@@ -126,7 +128,7 @@ def _main_article(lines: Sequence[str], file: str) -> Article | None:
     body = _body(rest, headline)
     if not body:
         return None
-    return Article(headline, body, file, 0, publisher, when)
+    return Article(headline, body, file, 0, publisher, when, **date_fields(when, saved))
 
 
 def _find_entries(lines: Sequence[str]) -> list[_Entry]:
@@ -171,7 +173,7 @@ def _find_entries(lines: Sequence[str]) -> list[_Entry]:
     return entries
 
 
-def _related_articles(lines: Sequence[str], file: str) -> list[Article]:
+def _related_articles(lines: Sequence[str], file: str, saved: datetime | None) -> list[Article]:
     entries = _find_entries(lines)
     articles = []
     for n, entry in enumerate(entries):
@@ -179,16 +181,21 @@ def _related_articles(lines: Sequence[str], file: str) -> list[Article]:
         headline = lines[entry.headline_at]
         body = _body(lines[entry.headline_at + 1 : end], headline)
         if body:
-            articles.append(Article(headline, body, file, n + 1, entry.publisher, entry.when))
+            when = entry.when
+            articles.append(
+                Article(
+                    headline, body, file, n + 1, entry.publisher, when, **date_fields(when, saved)
+                )
+            )
     return articles
 
 
-def parse_page(text: str, file: str) -> list[Article]:
-    """The main article then each related entry, furniture removed."""
+def parse_page(text: str, file: str, saved: datetime | None = None) -> list[Article]:
+    """The main article then each related entry, furniture removed; ages count from `saved`."""
     lines = [clean_line(x) for x in text.splitlines()]
     end_main = next((i for i, x in enumerate(lines) if _FURNITURE_START.match(x)), len(lines))
     articles = []
-    main = _main_article(lines[:end_main], file)
+    main = _main_article(lines[:end_main], file, saved)
     if main:
         articles.append(main)
     related_at = next(
@@ -197,5 +204,5 @@ def parse_page(text: str, file: str) -> list[Article]:
     if related_at is not None:
         tail = lines[related_at + 1 :]
         stop = next((i for i, x in enumerate(tail) if _FURNITURE_START.match(x)), len(tail))
-        articles.extend(_related_articles(tail[:stop], file))
+        articles.extend(_related_articles(tail[:stop], file, saved))
     return articles

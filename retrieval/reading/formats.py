@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import yaml
 
 from retrieval.models import Article, Skipped
 from retrieval.reading.aggregator import is_boilerplate
+from retrieval.reading.dates import date_fields, parse_absolute
 from retrieval.text.normalize import clean_line, fold_key
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.DOTALL)
@@ -23,6 +25,8 @@ _JSON_FIELDS = {
     "publisher": ("publisher", "source", "site", "outlet"),
     "published": ("published", "date", "published_at", "time"),
     "url": ("url", "link"),
+    # When the page was saved, if not the file's modification time: relative ages count from it.
+    "saved": ("saved", "saved_at", "retrieved", "fetched"),
 }
 
 
@@ -66,7 +70,13 @@ def _unmark(line: str) -> str:
     return _MD_MARKUP.sub(lambda m: m.group(2) or "", line)
 
 
-def parse_markdown(text: str, file: str) -> list[Article]:
+def _saved(meta: dict, default: datetime | None) -> datetime | None:
+    """The save time a record or front matter states, else `default` (the file's mtime)."""
+    stated = parse_absolute(_str_field(meta, _JSON_FIELDS["saved"]))
+    return stated[0] if stated else default
+
+
+def parse_markdown(text: str, file: str, saved: datetime | None = None) -> list[Article]:
     meta: dict = {}
     front = _FRONT_MATTER.match(text)
     if front:
@@ -87,19 +97,23 @@ def parse_markdown(text: str, file: str) -> list[Article]:
     body = tuple(b for b in _blocks(body_lines) if fold_key(b) != fold_key(headline))
     if not body:
         return []
+    published = _str_field(meta, _JSON_FIELDS["published"])
     return [
         Article(
             headline,
             body,
             file,
             publisher=_str_field(meta, _JSON_FIELDS["publisher"]),
-            published=_str_field(meta, _JSON_FIELDS["published"]),
+            published=published,
             url=_str_field(meta, _JSON_FIELDS["url"]),
+            **date_fields(published, _saved(meta, saved)),
         )
     ]
 
 
-def parse_jsonl(text: str, file: str) -> tuple[list[Article], list[Skipped]]:
+def parse_jsonl(
+    text: str, file: str, saved: datetime | None = None
+) -> tuple[list[Article], list[Skipped]]:
     """One article per line; a bad line is reported and the rest still load."""
     articles, skipped = [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -123,6 +137,7 @@ def parse_jsonl(text: str, file: str) -> tuple[list[Article], list[Skipped]]:
         if not body:
             skipped.append(Skipped(file, "article text is empty after cleaning", number))
             continue
+        published = _str_field(record, _JSON_FIELDS["published"])
         articles.append(
             Article(
                 _str_field(record, _JSON_FIELDS["headline"]),
@@ -130,8 +145,9 @@ def parse_jsonl(text: str, file: str) -> tuple[list[Article], list[Skipped]]:
                 file,
                 position=number - 1,
                 publisher=_str_field(record, _JSON_FIELDS["publisher"]),
-                published=_str_field(record, _JSON_FIELDS["published"]),
+                published=published,
                 url=_str_field(record, _JSON_FIELDS["url"]),
+                **date_fields(published, _saved(record, saved)),
             )
         )
     return articles, skipped

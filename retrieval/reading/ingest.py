@@ -6,19 +6,26 @@ import codecs
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.errors import UserError
 from retrieval.models import Article, Skipped
 from retrieval.reading.aggregator import looks_like_page, parse_page
+from retrieval.reading.feeds import parse_feed
 from retrieval.reading.formats import parse_jsonl, parse_markdown, parse_text
 from retrieval.reading.headings import find_headings
+from retrieval.reading.webpages import parse_webpage
 from retrieval.text.normalize import fold_key
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+)
 # A news file this large is a dump or a mistake; reading it would stall everything else.
 MAX_FILE_BYTES = 32 * 2**20
 # Why a link is skipped: its real path lies outside the corpus and every allowed folder.
@@ -43,20 +50,17 @@ def decode(data: bytes) -> str:
         raise ValueError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
 
 
-def parse_file(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
-    """Articles in one file's text, by the file's kind, with their sub-headings marked."""
-    articles, skipped = _parse(text, name)
-    return [replace(a, headings=find_headings(a.paragraphs)) for a in articles], skipped
-
-
-def _parse(text: str, name: str) -> tuple[list[Article], list[Skipped]]:
+def parse_file(
+    text: str, name: str, saved: datetime | None = None
+) -> tuple[list[Article], list[Skipped]]:
+    """Articles in one file's text, by the file's kind; relative ages count from `saved`."""
     suffix = Path(name).suffix.lower()
     if suffix in JSONL_SUFFIXES:
-        return parse_jsonl(text, name)
+        return parse_jsonl(text, name, saved)
     if suffix in MARKDOWN_SUFFIXES:
-        return parse_markdown(text, name), []
+        return parse_markdown(text, name, saved), []
     if looks_like_page(text):
-        return parse_page(text, name), []
+        return parse_page(text, name, saved), []
     return parse_text(text, name), []
 
 
@@ -121,25 +125,40 @@ def read_file(
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return [], [Skipped(name, f"unsupported file type '{path.suffix or '(none)'}'")]
     try:
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
         if size > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // 2**20
             return [], [Skipped(name, f"larger than {limit} MiB ({size / 2**20:.0f} MiB)")]
         data = path.read_bytes()
-        text = decode(data)
+        if not data.strip():
+            raise ValueError("empty file")
+        if path.suffix.lower() in HTML_SUFFIXES:
+            articles, skipped = parse_webpage(data, name)  # it finds the page's own encoding
+        elif path.suffix.lower() in FEED_SUFFIXES:
+            articles, skipped = parse_feed(data, name)  # so does the XML declaration
+        else:
+            # The page was saved when the file was last written: ages count from then.
+            saved = datetime.fromtimestamp(stat.st_mtime, UTC)
+            articles, skipped = parse_file(decode(data), name, saved)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return [], [Skipped(name, reason)]
-    articles, skipped = parse_file(text, name)
     if not articles and not skipped:
         skipped = [Skipped(name, "no article text found")]
-    return articles, skipped
+    return [replace(a, headings=find_headings(a.paragraphs)) for a in articles], skipped
 
 
 def _dedupe_key(article: Article) -> tuple[str, str] | None:
     if not article.headline:
         return None
     return fold_key(article.headline), fold_key(article.publisher)
+
+
+def _identities(article: Article) -> list[tuple[str, str]]:
+    """What names one article wherever it appears: its link and its feed item id."""
+    keys = [("url", article.url.strip())] if article.url.strip() else []
+    return keys + ([("id", article.guid.strip())] if article.guid.strip() else [])
 
 
 # How much of the shorter text's start must recur at the longer one's start for two articles
@@ -155,23 +174,27 @@ def _same_story(a: Article, b: Article) -> bool:
 
 
 def dedupe(articles: list[Article]) -> list[Article]:
-    """One copy of an article seen on several pages: the one with the most text.
+    """One copy of an article seen on several pages or feeds: the one with the most text.
 
-    Copies share a headline and publisher and begin alike; articles that share
-    only a headline (a daily column) are all kept.
+    Copies share a link or a feed item id, or share a headline and publisher and
+    begin alike; articles that share only a headline (a daily column) are all kept.
     """
     copies: dict[tuple[str, str], list[int]] = {}
+    named: dict[tuple[str, str], int] = {}
     kept: list[Article] = []
     for article in articles:
+        ids = _identities(article)
         key = _dedupe_key(article)
-        if key is None:
-            kept.append(article)
-            continue
-        slots = copies.setdefault(key, [])
-        twin = next((i for i in slots if _same_story(kept[i], article)), None)
+        twin = next((named[k] for k in ids if k in named), None)
+        if twin is None and key is not None:
+            twin = next((i for i in copies.get(key, []) if _same_story(kept[i], article)), None)
         if twin is None:
-            slots.append(len(kept))
+            twin = len(kept)
             kept.append(article)
         elif len(article.text) > len(kept[twin].text):
             kept[twin] = article
+        if key is not None and twin not in copies.setdefault(key, []):
+            copies[key].append(twin)
+        for k in ids:
+            named.setdefault(k, twin)
     return kept

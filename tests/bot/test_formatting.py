@@ -146,3 +146,25 @@ def test_cards_link_only_web_links():
         answer = Answer("Text here.", (), "Text here.", 1.0, source)
         assert f.answer_embed(Reply("q", True, (answer,))).url == shown
         assert f.passage_embed(answer).url == shown
+
+
+def test_dates_use_discord_timestamps_where_discord_renders_them():
+    from datetime import UTC, datetime
+
+    when = datetime(2025, 7, 6, 10, 15, tzinfo=UTC)
+    unix = int(when.timestamp())
+    approx = Source("H", "P", "4 days ago", "a.txt", None, when, "approximate")
+    reply = Reply("q", True, (Answer("Text.", (), "Text.", 1.0, approx),))
+    embed = f.answer_embed(reply)
+    published = next(fl.value for fl in embed.fields if fl.name == "Published")
+    assert published == f"<t:{unix}:D> · 4 days before saving"
+    assert "<t:" not in embed.footer.text  # footers show markup literally
+    assert "6 Jul 2025 · 4 days before saving" in embed.footer.text
+    exact = Source("H", "P", "x", "a.txt", None, when, "minute")
+    assert f.when_markup(exact.date, "minute", "x") == f"<t:{unix}:f> (<t:{unix}:R>)"
+    # a bare day stays text: midnight UTC would show as the day before west of Greenwich
+    assert f.when_markup(when, "day", "2025-07-06") == "6 Jul 2025"
+    page = f.search_embeds("q", [Hit(0, 1.0, "Passage.", approx)], 5)[0]
+    assert f"<t:{unix}:D>" in page.fields[0].value
+    rows = [(Article("H", ("B",), "a.txt", 0, "P", "4 days ago", "", when, "approximate"), 1)]
+    assert f"<t:{unix}:D>" in f.sources_embeds(rows, 5)[0].description

@@ -1,13 +1,18 @@
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 from helpers import BUNDLED_CORPUS, ROOT, shared_path
 
 from cli.main import main
 
 ANSWER_KEYS = {"snippet", "passage", "score", "source", "also_reported_by"}
-SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"}
+SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"} | {
+    "date",
+    "date_precision",
+    "author",
+}
 
 
 def _run(capsys, *argv):
@@ -50,8 +55,11 @@ def test_human_output_shows_snippet_passage_and_source_line(capsys):
     )
     assert code == 0
     assert out.startswith("1 answer:\n\n1. ")
+    saved = (BUNDLED_CORPUS / "harbour-herald-night-trams.txt").stat().st_mtime
+    written = datetime.fromtimestamp(saved, UTC) - timedelta(hours=1)  # "an hour ago"
     assert (
-        "Storm Elin cuts power to 40,000 homes along the coast · Coastal Times · an hour ago · "
+        "Storm Elin cuts power to 40,000 homes along the coast · Coastal Times · "
+        f"{written.day} {written:%b %Y} · an hour before saving · "
         "harbour-herald-night-trams.txt" in out
     )
 

@@ -37,6 +37,9 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     assert isinstance(loaded.index.doc_ids.base, np.memmap)  # a view of the mapped file
     for q in ["night tram", "sewage fine", "What is the capital of Peru?"]:
         assert loaded.ask(q) == built.ask(q)
+    assert loaded.articles == built.articles  # dates, their precision and feed ids included
+    assert any(a.date_precision == "approximate" for a in loaded.articles)
+    assert any(a.date_precision == "day" for a in loaded.articles)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "version", "settings", "missing"])
