@@ -21,14 +21,20 @@ from bot.cooldown import Cooldown
 from bot.formatting import notice
 from bot.outgoing import guarded
 from bot.token import shows_token
-from retrieval.answering.engine import Engine, QuestionError
+from retrieval.answering.engine import Engine, Filters, QuestionError
 from retrieval.config import BotConfig
 from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
 T = TypeVar("T")
 
-EXTENSIONS = ("bot.exts.ask", "bot.exts.search", "bot.exts.sources", "bot.exts.help")
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.search",
+    "bot.exts.sources",
+    "bot.exts.latest",
+    "bot.exts.help",
+)
 OUR_FAULT = (
     "Something went wrong on our side while answering. It has been logged; please try again."
 )
@@ -181,6 +187,14 @@ class NewsBot(commands.Bot):
             self._views.popleft().stop()
         if len(self._views) > 2 * self.settings.max_live_views // 3:
             self._views = collections.deque(v for v in self._views if not v.is_finished())
+
+    def date_note(self, filters: Filters) -> str:
+        """What a date-filtered reply says: the range and the undated articles it left out."""
+        if not filters.dated:
+            return ""
+        n = self.engine.undated_left_out(filters)
+        dates = Filters(since=filters.since, until=filters.until).describe()
+        return f"{dates} · {n} undated article{'s' * (n != 1)} left out" if n else dates
 
     def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for publisher options: known publishers containing what was typed."""

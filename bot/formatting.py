@@ -225,6 +225,41 @@ def sources_embeds(
     return pages
 
 
+def latest_embeds(
+    articles: Sequence[Article], page_size: int, topic: str | None = None, undated: int = 0
+) -> list[discord.Embed]:
+    """The newest articles, newest first: date (as Discord timestamps), publisher, headline."""
+    title = fit(f"Latest{f' on {topic}' if topic else ''}", TITLE_LIMIT)
+    unlisted = f"{undated} undated article{'s' * (undated != 1)} not listed" if undated else ""
+    if not articles:
+        empty = discord.Embed(title=title, description="No dated article matches.", colour=MUTED)
+        return with_note([empty], unlisted)
+    per_page = page_size * 2
+    line_limit = DESCRIPTION_LIMIT // per_page - 2
+    total = _pages(len(articles), per_page)
+    pages = []
+    for p in range(total):
+        lines = []
+        for article in articles[p * per_page : (p + 1) * per_page]:
+            when = when_markup(article.date, article.date_precision, article.published, 60)
+            tail = " · ".join(x for x in (when, fit(article.publisher, 40)) if x)
+            headline = fit(article.headline or "(untitled)", line_limit - len(tail) - 6)
+            lines.append(f"**{headline}**\n{tail}")
+        embed = discord.Embed(title=title, description="\n\n".join(lines), colour=COLOUR)
+        embed.set_footer(text=f"page {p + 1} of {total} · {len(articles)} articles")
+        pages.append(embed)
+    return with_note(pages, unlisted)
+
+
+def with_note(embeds: list[discord.Embed], note: str) -> list[discord.Embed]:
+    """Each embed's footer led by a note (filters in force, undated articles left out)."""
+    if note:
+        for embed in embeds:
+            text = f"{note} · {embed.footer.text}" if embed.footer.text else note
+            embed.set_footer(text=plain(text, FOOTER_BUDGET))
+    return embeds
+
+
 HELP_TEXT = (
     "I answer questions about the news articles I have indexed, quoting the sentence that "
     "answers and where it came from. I never make things up: when the articles don't say, "
@@ -233,6 +268,9 @@ HELP_TEXT = (
     "**Show passage** the whole passage.\n"
     "**/search** `query` `[publisher]` `[limit]` — ranked passages with scores, paged.\n"
     "**/sources** `[publisher]` — the articles I know.\n"
+    "**/latest** `[topic]` — the newest articles, newest first.\n"
+    "`since` and `until` on /ask, /search and /sources keep to a date range: "
+    "`2025-07-06`, or an age such as `7d` or `24h`. Articles without a date are left out.\n"
     "Or mention me with a question: `@newsbot who chaired the meeting?`\n\n"
     "**Asking well:** name the people, places, organisations or numbers you mean "
     '("How much did SK Hynix shares fall?" beats "what happened?"). '

@@ -1,4 +1,4 @@
-"""`newsbot` on the command line: ask, search, sources, index, eval; serve, sync, health.
+"""`newsbot` on the command line: ask, search, sources, latest, index, eval; serve, sync, health.
 
 Discord is imported only by the commands that talk to it (serve, sync), so
 `newsbot ask` starts without discord.py or aiohttp. Exit codes: 0 when a
@@ -21,14 +21,17 @@ from tqdm import tqdm
 
 from cli.evaluation import evaluate, load_cases
 from cli.terminal import (
+    article_json,
     hit_json,
     hits_text,
+    latest_text,
     reply_json,
     reply_text,
     sources_text,
     summary_text,
 )
-from retrieval.answering.engine import Engine, QuestionError
+from retrieval.answering.engine import Engine, Filters, QuestionError
+from retrieval.answering.filters import parse_filters
 from retrieval.config import Config, load_config
 from retrieval.errors import UserError
 
@@ -43,6 +46,26 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
 
 
+def _filters(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--publisher", help=f"only {what} from this publisher")
+    parser.add_argument(
+        "--since", metavar="WHEN", help="only articles dated from WHEN: 2025-07-06, 7d, 24h"
+    )
+    parser.add_argument(
+        "--until", metavar="WHEN", help="only articles dated before WHEN (a bare day included)"
+    )
+
+
+def filters_of(args: argparse.Namespace) -> Filters:
+    return parse_filters(args.publisher, args.since, args.until)
+
+
+def undated_note(engine: Engine, filters: Filters) -> str:
+    """What replies say when a date filter left undated articles out ("" when none)."""
+    n = engine.undated_left_out(filters)
+    return f"({n} undated article{'s' * (n != 1)} left out by the date filter)" if n else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `newsbot` parser: every command, each with its handler as `run`."""
     parser = argparse.ArgumentParser(
@@ -54,19 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question (or one per stdin line with --json)")
     ask.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
     ask.add_argument("--json", action="store_true", help="JSON output, one object per question")
-    ask.add_argument("--publisher", help="only answer from this publisher")
+    _filters(ask, "answers")
     ask.set_defaults(run=cmd_ask)
 
     search = sub.add_parser("search", help="ranked passages with scores and sources")
     search.add_argument("query")
     search.add_argument("--top", type=int, default=5, help="how many passages (default 5)")
-    search.add_argument("--publisher", help="only passages from this publisher")
+    _filters(search, "passages")
     search.add_argument("--json", action="store_true", help="JSON output")
     search.set_defaults(run=cmd_search)
 
     sources = sub.add_parser("sources", help="the articles indexed")
-    sources.add_argument("--publisher", help="only this publisher's articles")
+    _filters(sources, "articles")
     sources.set_defaults(run=cmd_sources)
+
+    latest = sub.add_parser("latest", help="the newest articles, optionally on a topic")
+    latest.add_argument("query", nargs="?", help="only articles about this (optional)")
+    latest.add_argument("--count", type=int, default=10, help="how many articles (default 10)")
+    _filters(latest, "articles")
+    latest.add_argument("--json", action="store_true", help="JSON output, one article per line")
+    latest.set_defaults(run=cmd_latest)
 
     index = sub.add_parser("index", help="(re)build the saved index, re-reading only what changed")
     index.set_defaults(run=cmd_index)
@@ -90,20 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     if args.question is None and not args.json:
         raise CommandError("ask needs a QUESTION (or --json to read questions from stdin)")
+    filters = filters_of(args)
     engine = Engine.from_config(config)
+    undated = engine.undated_left_out(filters)
+    extra = {"undated_left_out": undated} if filters.dated else {}
     if args.question is not None:
-        reply = engine.ask(args.question, args.publisher)
+        reply = engine.ask(args.question, filters)
         if args.json:
-            print(json.dumps(reply_json(reply), ensure_ascii=False))
+            print(json.dumps({**reply_json(reply), **extra}, ensure_ascii=False))
         else:
-            print(reply_text(reply, ansi=sys.stdout.isatty()))
+            note = undated_note(engine, filters)
+            print(reply_text(reply, ansi=sys.stdout.isatty()) + (f"\n\n{note}" if note else ""))
         return 0
     for line in sys.stdin:
         question = line.strip()
         if not question:
             continue
         try:
-            out = reply_json(engine.ask(question, args.publisher))
+            out = {**reply_json(engine.ask(question, filters)), **extra}
         except QuestionError as exc:
             out = {"question": question, "answered": False, "answers": [], "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -113,17 +147,40 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     if args.top < 1:
         raise CommandError("--top must be at least 1")
-    hits = Engine.from_config(config).search(args.query, args.top, args.publisher)
+    filters = filters_of(args)
+    engine = Engine.from_config(config)
+    hits = engine.search(args.query, args.top, filters)
+    note = undated_note(engine, filters)
     if args.json:
         for hit in hits:
             print(json.dumps(hit_json(hit), ensure_ascii=False))
+        if note:
+            print(f"newsbot: {note}", file=sys.stderr)
     else:
-        print(hits_text(hits))
+        print(hits_text(hits) + (f"\n\n{note}" if note else ""))
     return 0
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
-    print(sources_text(Engine.from_config(config).sources(args.publisher)))
+    filters = filters_of(args)
+    engine = Engine.from_config(config)
+    note = undated_note(engine, filters)
+    print(sources_text(engine.sources(filters)) + (f"\n\n{note}" if note else ""))
+    return 0
+
+
+def cmd_latest(args: argparse.Namespace, config: Config) -> int:
+    if args.count < 1:
+        raise CommandError("--count must be at least 1")
+    filters = filters_of(args)
+    engine = Engine.from_config(config)
+    articles = engine.latest(args.query, args.count, filters)
+    undated = sum(1 for a in engine.articles if a.date is None)
+    if args.json:
+        for article in articles:
+            print(json.dumps(article_json(article), ensure_ascii=False))
+    else:
+        print(latest_text(articles, undated))
     return 0
 
 

@@ -115,6 +115,36 @@ def sources_text(rows: list[tuple[Article, int]]) -> str:
     )
 
 
+def latest_text(articles: list[Article], undated: int = 0) -> str:
+    """The newest articles, newest first: date, publisher, headline, file."""
+    note = f"\n\n({undated} undated article{'s' * (undated != 1)} not listed)" if undated else ""
+    if not articles:
+        return "No dated article matches." + note
+    return (
+        "\n".join(
+            f"{n}. {date_label(a.date, a.date_precision, a.published)} · {a.publisher or '?'} · "
+            f"{a.headline or '(untitled)'} · {a.file}"
+            for n, a in enumerate(articles, start=1)
+        )
+        + note
+    )
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """One article of `newsbot latest --json`: its source fields (as in answers)."""
+    source = Source(
+        article.headline,
+        article.publisher or None,
+        article.published or None,
+        article.file,
+        article.url or None,
+        article.date,
+        article.date_precision,
+        article.author or None,
+    )
+    return source_json(source)
+
+
 def summary_text(summary: Summary) -> str:
     answerable, unanswerable = len(summary.answerable), len(summary.unanswerable)
     lines = [

@@ -58,12 +58,16 @@ class AnswersConfig:
     candidates: int = 20
     min_coverage: float = 0.4
     max_unseen: float = 0.5
+    recency_half_life_hours: float = 24.0
 
     def check(self) -> None:
         _require(1 <= self.count <= 10, "answers.count", "an integer from 1 to 10")
         _require(self.candidates >= self.count, "answers.candidates", "an integer >= answers.count")
         _require(0 < self.min_coverage <= 1, "answers.min_coverage", "a number in (0, 1]")
         _require(0 < self.max_unseen <= 1, "answers.max_unseen", "a number in (0, 1]")
+        _require(
+            self.recency_half_life_hours > 0, "answers.recency_half_life_hours", "a number > 0"
+        )
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import OUR_FAULT, NewsBot, cooldown_text
-from bot.formatting import answer_embed, notice
+from bot.formatting import answer_embed, notice, with_note
 from bot.outgoing import guarded
 from bot.views import AnswerView
 from retrieval.answering.engine import QuestionError
+from retrieval.answering.filters import parse_filters
 from retrieval.models import Reply
 
 log = logging.getLogger("newsbot.bot")
 
+SINCE_HELP = "only articles dated from then: 2025-07-06, or an age such as 7d or 24h"
+UNTIL_HELP = "only articles dated before then (a bare day is included)"
 EMPTY_MENTION = (
     "Ask me a question after the mention, for example: @newsbot who chaired the meeting?"
 )
@@ -39,16 +42,28 @@ class Ask(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask", description="Answer a question from the news, with sources")
-    @app_commands.describe(question="e.g. Who chaired the meeting of defence ministers?")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    @app_commands.describe(
+        question="e.g. Who chaired the meeting of defence ministers?",
+        since=SINCE_HELP,
+        until=UNTIL_HELP,
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
         if await self.bot.cooled_down(interaction):
             return
+        filters = parse_filters(None, since, until)  # FilterError -> a helpful reply
         timeout = self.bot.settings.view_timeout_seconds
-        await self.bot.deliver(
-            interaction,
-            lambda: self.bot.engine.ask(question),
-            lambda reply: card(reply, interaction.user.id, timeout),
-        )
+
+        def render(reply: Reply) -> tuple[discord.Embed, AnswerView | None]:
+            embed, view = card(reply, interaction.user.id, timeout)
+            return with_note([embed], self.bot.date_note(filters))[0], view
+
+        await self.bot.deliver(interaction, lambda: self.bot.engine.ask(question, filters), render)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -7,8 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import NewsBot
-from bot.formatting import search_embeds
+from bot.exts.ask import SINCE_HELP, UNTIL_HELP
+from bot.formatting import search_embeds, with_note
 from bot.views import paged
+from retrieval.answering.filters import parse_filters
 
 
 class Search(commands.Cog):
@@ -20,6 +22,8 @@ class Search(commands.Cog):
         query="words to look for",
         publisher="only passages from this publisher",
         limit="how many passages (1-25)",
+        since=SINCE_HELP,
+        until=UNTIL_HELP,
     )
     async def search(
         self,
@@ -27,17 +31,22 @@ class Search(commands.Cog):
         query: str,
         publisher: str | None = None,
         limit: app_commands.Range[int, 1, 25] | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> None:
         if await self.bot.cooled_down(interaction):
             return
+        filters = parse_filters(publisher, since, until)  # FilterError -> a helpful reply
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
         await self.bot.deliver(
             interaction,
-            lambda: self.bot.engine.search(query, top, publisher),
+            lambda: self.bot.engine.search(query, top, filters),
             lambda hits: paged(
-                search_embeds(query, hits, size, publisher), interaction.user.id, timeout
+                with_note(search_embeds(query, hits, size, publisher), self.bot.date_note(filters)),
+                interaction.user.id,
+                timeout,
             ),
         )
 

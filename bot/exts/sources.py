@@ -7,8 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import NewsBot
-from bot.formatting import sources_embeds
+from bot.exts.ask import SINCE_HELP, UNTIL_HELP
+from bot.formatting import sources_embeds, with_note
 from bot.views import paged
+from retrieval.answering.filters import parse_filters
 
 
 class Sources(commands.Cog):
@@ -16,12 +18,21 @@ class Sources(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources", description="The articles I have indexed")
-    @app_commands.describe(publisher="only this publisher's articles")
-    async def sources(self, interaction: discord.Interaction, publisher: str | None = None) -> None:
-        rows = self.bot.engine.sources(publisher)  # UnknownPublisherError -> helpful reply
+    @app_commands.describe(
+        publisher="only this publisher's articles", since=SINCE_HELP, until=UNTIL_HELP
+    )
+    async def sources(
+        self,
+        interaction: discord.Interaction,
+        publisher: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        filters = parse_filters(publisher, since, until)  # FilterError -> a helpful reply
+        rows = self.bot.engine.sources(filters)  # UnknownPublisherError -> helpful reply
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        pages = sources_embeds(rows, size, publisher)
+        pages = with_note(sources_embeds(rows, size, publisher), self.bot.date_note(filters))
         await self.bot.deliver(
             interaction, lambda: pages, lambda p: paged(p, interaction.user.id, timeout)
         )

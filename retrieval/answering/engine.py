@@ -6,10 +6,19 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from retrieval.answering.filters import (
+    Filters,
+    UnknownPublisherError,
+    article_mask,
+    article_times,
+    as_filters,
+    undated_left_out,
+)
+from retrieval.answering.freshness import freshen, topic_of, wants_recent
 from retrieval.answering.question import Query, QuestionError, analyse
 from retrieval.answering.selection import choose
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
@@ -22,11 +31,7 @@ from retrieval.text.analysis import spans
 
 log = logging.getLogger("newsbot.engine")
 
-__all__ = ["Engine", "QuestionError", "UnknownPublisherError"]
-
-
-class UnknownPublisherError(QuestionError):
-    pass
+__all__ = ["Engine", "Filters", "QuestionError", "UnknownPublisherError"]
 
 
 def source_of(article: Article) -> Source:
@@ -126,32 +131,57 @@ class Engine:
     def publishers(self) -> list[str]:
         return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
 
-    def _articles_from(self, publisher: str) -> set[int]:
-        wanted = publisher.strip().casefold()
-        articles = {i for i, a in enumerate(self.articles) if a.publisher.casefold() == wanted}
-        if not articles:
-            known = ", ".join(self.publishers()) or "none"
-            raise UnknownPublisherError(
-                f"No articles from publisher '{publisher}'. Known publishers: {known}."
-            )
-        return articles
+    # -- filters (publisher, dates) as one chunk mask ----------------------------------------
 
-    def _publisher_mask(self, publisher: str | None) -> np.ndarray | None:
-        if not publisher:
-            return None
-        articles = np.fromiter(self._articles_from(publisher), dtype=np.int64)
-        return np.isin(self._chunk_articles, articles)
+    @functools.cached_property
+    def _article_times(self) -> np.ndarray:
+        """Each article's date as a timestamp (NaN when unknown), for date filters."""
+        return article_times(self.articles)
 
     @functools.cached_property
     def _chunk_articles(self) -> np.ndarray:
-        """Each chunk's article, as an array (publisher filters become one np.isin)."""
+        """Each chunk's article, as an array (article filters become chunk filters)."""
         return np.fromiter((c.article for c in self.chunks), np.int64, len(self.chunks))
 
-    def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
-        """Indexed articles (optionally one publisher's) with their chunk counts."""
-        wanted = self._articles_from(publisher) if publisher else range(len(self.articles))
+    def filter_mask(self, filters: Filters | str | None) -> np.ndarray | None:
+        """Booleans over chunks inside every filter; None when nothing is filtered.
+
+        UnknownPublisherError names the publishers there are.
+        """
+        filters = as_filters(filters)
+        if not filters.any:
+            return None
+        return article_mask(filters, self.articles, self._article_times)[self._chunk_articles]
+
+    def undated_left_out(self, filters: Filters | str | None) -> int:
+        """How many undated articles a date filter left out (replies say so)."""
+        return undated_left_out(as_filters(filters), self.articles, self._article_times)
+
+    def sources(self, filters: Filters | str | None = None) -> list[tuple[Article, int]]:
+        """Indexed articles inside the filters (in corpus order) with their chunk counts."""
+        keep = article_mask(as_filters(filters), self.articles, self._article_times)
         per_article = Counter(c.article for c in self.chunks)
-        return [(self.articles[i], per_article[i]) for i in sorted(wanted)]
+        return [(self.articles[i], per_article[i]) for i in np.flatnonzero(keep).tolist()]
+
+    def latest(
+        self, topic: str | None = None, count: int = 10, filters: Filters | str | None = None
+    ) -> list[Article]:
+        """The newest dated articles inside the filters, newest first; with a topic, only
+        articles with a passage that covers it (as an answer must)."""
+        keep = article_mask(as_filters(filters), self.articles, self._article_times)
+        keep &= ~np.isnan(self._article_times)
+        if topic:
+            query = self.analyse(topic)
+            mask = keep[self._chunk_articles]
+            ids, _ = self.index.top_k(query.terms, int(mask.sum()), mask)
+            covering = {
+                self.chunks[i].article
+                for i in ids.tolist()
+                if coverage(query, self.terms.of(i)) >= self.config.answers.min_coverage
+            }
+            keep &= np.isin(np.arange(len(self.articles)), list(covering))
+        order = sorted(np.flatnonzero(keep).tolist(), key=lambda i: -self._article_times[i])
+        return [self.articles[i] for i in order[:count]]
 
     def analyse(self, text: str) -> Query:
         """The question analysed once against this index; QuestionError if unusable."""
@@ -161,11 +191,11 @@ class Engine:
         return question if isinstance(question, Query) else self.analyse(question)
 
     def search(
-        self, question: str | Query, top: int = 5, publisher: str | None = None
+        self, question: str | Query, top: int = 5, filters: Filters | str | None = None
     ) -> list[Hit]:
-        """Ranked passages for a query, best first."""
+        """Ranked passages for a query, best first (BM25 alone, whatever the words)."""
         query = self._query(question)
-        ids, scores = self.index.top_k(query.terms, top, self._publisher_mask(publisher))
+        ids, scores = self.index.top_k(query.terms, top, self.filter_mask(filters))
         return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
     def _hit(self, chunk_id: int, score: float) -> Hit:
@@ -183,11 +213,25 @@ class Engine:
             chunk_id, chunk.article, score, chunk.text, headline, self.terms.of(chunk_id)
         )
 
-    def ask(self, question: str | Query, publisher: str | None = None) -> Reply:
-        """Answer with extractive snippets from different articles, or abstain."""
+    def ask(self, question: str | Query, filters: Filters | str | None = None) -> Reply:
+        """Answer with extractive snippets from different articles, or abstain.
+
+        A question that asks for the latest news is searched without its recency
+        words, and its answers are ranked newer first (see freshness).
+        """
+        recent = isinstance(question, str) and wants_recent(question)
+        if recent:
+            try:
+                topic = self.analyse(topic_of(question))
+            except QuestionError:
+                raise QuestionError(
+                    "Name what you want the latest on, for example: what is the latest on the "
+                    "night trams? (For the newest articles on anything, use latest.)"
+                ) from None
+            question = replace(topic, text=question.strip())
         query = self._query(question)
         cfg = self.config.answers
-        ids, scores = self.index.top_k(query.terms, cfg.candidates, self._publisher_mask(publisher))
+        ids, scores = self.index.top_k(query.terms, cfg.candidates, self.filter_mask(filters))
         candidates = [self._candidate(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
         strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
         if not strong or query.unseen_share >= cfg.max_unseen:
@@ -202,6 +246,9 @@ class Engine:
             if snippet is not None:
                 snippets.append((snippet, c))
         snippets.sort(key=lambda pair: -pair[0].score)
+        if recent:
+            dates = [self.articles[c.article].date for _, c in snippets]
+            snippets = freshen(snippets, dates, cfg.recency_half_life_hours)
         answers = tuple(
             Answer(
                 text=choice.candidate.text[choice.snippet.start : choice.snippet.end],

@@ -29,9 +29,9 @@ async def test_login_syncs_commands_to_the_configured_guild(harness):
     fake = harness.fake
     sync = await fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith("/commands"))
     assert sync.path == f"/applications/{harness.bot.application_id}/guilds/{GUILD_ID}/commands"
-    assert {c["name"] for c in sync.body} == {"ask", "search", "sources", "help"}
+    assert {c["name"] for c in sync.body} == {"ask", "search", "sources", "latest", "help"}
     ask = next(c for c in sync.body if c["name"] == "ask")
-    assert [o["name"] for o in ask["options"]] == ["question"]
+    assert [o["name"] for o in ask["options"]] == ["question", "since", "until"]
     assert fake.identify and not fake.identify[0]["intents"] & (1 << 15)  # no message content
 
 

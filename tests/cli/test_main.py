@@ -135,8 +135,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     questions = tmp_path / "questions.txt"
     questions.write_text("When will the night trams run?\n" * 3000)
     command = (
-        f"{sys.executable} -m cli.main ask --json --corpus {BUNDLED_CORPUS} "
-        f"< {questions} | head -1"
+        f"{sys.executable} -m cli.main ask --json --corpus {BUNDLED_CORPUS} < {questions} | head -1"
     )
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
@@ -176,8 +175,7 @@ def test_only_web_links_are_shown_but_the_json_keeps_the_url_as_given(tmp_path, 
     topics = ["lighthouse", "ferry", "harbour", "tram", "library"]
     (tmp_path / "wire.jsonl").write_text(
         "".join(
-            json.dumps({"title": f"{kind} story", "text": f"The {topic} story.", "url": url})
-            + "\n"
+            json.dumps({"title": f"{kind} story", "text": f"The {topic} story.", "url": url}) + "\n"
             for (kind, url), topic in zip(urls.items(), topics, strict=True)
         )
     )
@@ -190,3 +188,35 @@ def test_only_web_links_are_shown_but_the_json_keeps_the_url_as_given(tmp_path, 
         assert (url in out) == (kind == "good"), kind
         code, out, _ = _run(capsys, "ask", "--json", "--corpus", str(tmp_path), question)
         assert json.loads(out)["answers"][0]["source"]["url"] == url
+
+
+def test_date_filters_and_latest(capsys):
+    corpus = str(BUNDLED_CORPUS)
+    code, out, _ = _run(capsys, "latest", "--corpus", corpus, "--until", "2025-12-31", "Quay")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("1. 22 Apr 2025 16:00 UTC · Harbour Herald · Quay")
+    assert "2. 24 Mar 2025" in lines[1] and "undated article" in out
+    code, out, _ = _run(capsys, "latest", "--corpus", corpus, "--json", "--count", "2")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 2 and rows[0]["date"] >= rows[1]["date"]
+    code, out, _ = _run(
+        capsys,
+        "search",
+        "--corpus",
+        corpus,
+        "--since",
+        "2025-04-01",
+        "--until",
+        "2025-05-01",
+        "Quay Street",
+    )
+    assert code == 0 and "Quay Street reopens" in out and "Quay Street closes" not in out
+    assert "undated articles left out by the date filter" in out
+    code, out, _ = _run(
+        capsys, "ask", "--json", "--corpus", corpus, "--until", "2025-03-31", "Quay Street buses"
+    )
+    reply = json.loads(out)
+    assert reply["answers"][0]["source"]["date"] == "2025-03-24T08:30:00+00:00"
+    assert reply["undated_left_out"] > 0
+    code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
+    assert code == 2 and "is not a date" in err

@@ -2,7 +2,7 @@ import pytest
 from helpers import ROOT, shared_path
 
 from cli.evaluation import evaluate, load_cases
-from retrieval.answering.engine import QuestionError, UnknownPublisherError
+from retrieval.answering.engine import Filters, QuestionError, UnknownPublisherError
 from retrieval.text.normalize import fold_key
 
 
@@ -62,13 +62,15 @@ def test_search_ranks_passages_and_filters_by_publisher(shared_engine):
     assert len(hits) == 5 and [h.score for h in hits] == sorted(
         (h.score for h in hits), reverse=True
     )
-    guardian = shared_engine.search("Trump tariffs", top=5, publisher="the guardian")
+    guardian = shared_engine.search(
+        "Trump tariffs", top=5, filters=Filters(publisher="the guardian")
+    )
     assert guardian and all(h.source.publisher == "The Guardian" for h in guardian)
     assert {h.chunk: h.score for h in guardian}.items() <= {
         h.chunk: h.score for h in shared_engine.search("Trump tariffs", top=50)
     }.items()
     with pytest.raises(UnknownPublisherError, match="Known publishers: Axios"):
-        shared_engine.search("Trump", publisher="Nobody Weekly")
+        shared_engine.search("Trump", filters="Nobody Weekly")
 
 
 def test_sources_name_corpus_relative_files_never_host_paths(shared_engine, bundled_engine):

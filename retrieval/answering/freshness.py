@@ -1,0 +1,69 @@
+"""Freshness, only where the question asks for it ("latest", "newest", "so far", "today"…).
+
+Such a question is about a topic *and* about time: the recency words are taken
+out of what is searched (they are an instruction, not a topic) and, among the
+snippets that answer, newer articles rank first. Each snippet's score is
+multiplied by a recency factor
+
+    factor = 0.5 ** (age / half_life)
+
+where age is how much older its article is than the newest answering article
+(`answers.recency_half_life_hours` in the config). An article without a date
+ranks after every dated one. Any other question is ranked by BM25 alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from retrieval.answering.snippets import Snippet
+
+T = TypeVar("T")
+
+_RECENT = re.compile(
+    r"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|lately|today|tonight|"
+    r"this\s+(?:morning|afternoon|evening|week|month)|so\s+far|right\s+now|as\s+of\s+now|"
+    r"currently|up\s+to\s+date|breaking|just\s+in)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_recent(question: str) -> bool:
+    return bool(_RECENT.search(question))
+
+
+def topic_of(question: str) -> str:
+    """The question without its recency words: what to search for."""
+    return re.sub(r"\s{2,}", " ", _RECENT.sub(" ", question)).strip()
+
+
+def recency_factor(date: datetime, newest: datetime, half_life_hours: float) -> float:
+    age_hours = max(0.0, (newest - date).total_seconds() / 3600)
+    return 0.5 ** (age_hours / half_life_hours)
+
+
+def freshen(
+    ranked: Sequence[tuple[Snippet, T]],
+    dates: Sequence[datetime | None],
+    half_life_hours: float,
+) -> list[tuple[Snippet, T]]:
+    """Answering snippets re-ranked newest first, by score times recency factor.
+
+    `dates[i]` is the date of the article of `ranked[i]`; undated ones go last,
+    in their BM25 order.
+    """
+    known = [d for d in dates if d is not None]
+    if not known:
+        return list(ranked)
+    newest = max(known)
+
+    def key(i: int) -> tuple[int, float]:
+        snippet, date = ranked[i][0], dates[i]
+        if date is None:
+            return 1, -snippet.score
+        return 0, -snippet.score * recency_factor(date, newest, half_life_hours)
+
+    return [ranked[i] for i in sorted(range(len(ranked)), key=key)]
