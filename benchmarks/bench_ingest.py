@@ -1,11 +1,14 @@
 """Benchmark the whole ingest pipeline: read, clean, chunk (tiktoken), analyse, index, save.
 
-    python benchmarks/bench_ingest.py --pages 2000 --workers 2 [--json FILE]
+    python benchmarks/bench_ingest.py --pages 2000 --html-pages 500 --workers 2 [--json FILE]
 
 Writes a seeded folder of aggregator pages (a main article with a glued publisher line,
 furniture, and related entries, like the pages newsbot was built for) to a temporary
 folder, then times `Engine.from_config` on it with the given number of worker processes,
 and a restart on the unchanged folder (load the saved index, answer a first question).
+Then the same for a folder of saved web pages (.html as a browser saves them: head with
+<meta> and JSON-LD, scripts, cookie banner, navigation, the article, related links,
+comments, footer), so that pages/s can be compared between the two readers.
 """
 
 from __future__ import annotations
@@ -66,38 +69,94 @@ def write_pages(folder: Path, pages: int, seed: int = 3) -> None:
         (folder / f"page_{p:06d}.txt").write_text(text, encoding="utf-8")
 
 
+HTML_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{headline} | {publisher}</title>
+<meta property="og:site_name" content="{publisher}">
+<meta property="article:published_time" content="2025-0{month}-{day:02d}T{hour:02d}:15:00Z">
+<link rel="canonical" href="https://example.org/news/{p}">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+"headline": "{headline}", "datePublished": "2025-0{month}-{day:02d}T{hour:02d}:15:00Z"}}</script>
+<script>window.dataLayer = []; function gtag() {{ dataLayer.push(arguments); }}</script>
+<style>.cookie {{ position: fixed; bottom: 0; }}</style></head><body>
+<div class="cookie" id="cookie-banner"><p>We use cookies to personalise content and ads.</p>
+<button>Accept all</button></div>
+<header><nav><ul>{nav}</ul></nav></header>
+<main><article><h1>{headline}</h1><p class="byline">By <span class="author">Staff</span></p>
+{body}</article>
+<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>
+<section id="comments"><h3>Comments</h3><p>{comment}</p></section></main>
+<footer><p>© 2025 {publisher}</p></footer><script src="bundle.js"></script></body></html>
+"""
+
+
+def write_html_pages(folder: Path, pages: int, seed: int = 5) -> None:
+    rng = np.random.default_rng(seed)
+    words = synthetic.vocabulary(20_000)
+    nav = "".join(f'<li><a href="/{s}">{s}</a></li>' for s in ("News", "Sport", "Weather"))
+    for p in range(pages):
+        headline = _sentence(words, rng)[:-1]
+        body = "\n".join(
+            "<p>" + " ".join(_sentence(words, rng) for _ in range(int(rng.integers(1, 4)))) + "</p>"
+            for _ in range(int(rng.integers(12, 30)))
+        )
+        related = "".join(
+            f'<li><a href="/r{p}-{i}">{_sentence(words, rng)[:-1]}</a></li>' for i in range(5)
+        )
+        text = HTML_PAGE.format(
+            headline=headline,
+            publisher=PUBLISHERS[p % len(PUBLISHERS)],
+            month=p % 9 + 1,
+            day=p % 28 + 1,
+            hour=p % 24,
+            p=p,
+            nav=nav,
+            body=body,
+            related=related,
+            comment=_sentence(words, rng),
+        )
+        (folder / f"page_{p:06d}.html").write_text(text, encoding="utf-8")
+
+
+def run(tmp: Path, name: str, pages: int, workers: int, write) -> dict[str, float | int]:
+    """Index a fresh folder of `pages` pages, then restart on it; the figures of one reader."""
+    corpus = tmp / name
+    corpus.mkdir()
+    write(corpus, pages)
+    config = Config().with_corpus(corpus)
+    index = dataclasses.replace(
+        config.index, persist=True, path=tmp / f"{name}-index", workers=workers
+    )
+    config = dataclasses.replace(config, index=index)
+    start = time.perf_counter()
+    engine = Engine.from_config(config)
+    seconds = time.perf_counter() - start
+    # A restart on the unchanged corpus: load the saved index, answer one question.
+    question = " ".join(synthetic.vocabulary(20_000)[100:104])
+    start = time.perf_counter()
+    Engine.from_config(config).ask(question)
+    restart_s = time.perf_counter() - start
+    return {
+        "pages": pages,
+        "articles": len(engine.articles),
+        "chunks": len(engine.chunks),
+        "seconds": round(seconds, 2),
+        "pages_per_s": round(pages / seconds, 1),
+        "chunks_per_s": round(len(engine.chunks) / seconds),
+        "restart_first_answer_s": round(restart_s, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--html-pages", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        write_pages(corpus, args.pages)
-        config = Config().with_corpus(corpus)
-        index = dataclasses.replace(
-            config.index, persist=True, path=Path(tmp) / "index", workers=args.workers
-        )
-        config = dataclasses.replace(config, index=index)
-        start = time.perf_counter()
-        engine = Engine.from_config(config)
-        seconds = time.perf_counter() - start
-        # A restart on the unchanged corpus: load the saved index, answer one question.
-        question = " ".join(synthetic.vocabulary(20_000)[100:104])
-        start = time.perf_counter()
-        Engine.from_config(config).ask(question)
-        restart_s = time.perf_counter() - start
-    row = {
-        "pages": args.pages,
-        "articles": len(engine.articles),
-        "chunks": len(engine.chunks),
-        "workers": args.workers,
-        "seconds": round(seconds, 2),
-        "chunks_per_s": round(len(engine.chunks) / seconds),
-        "restart_first_answer_s": round(restart_s, 2),
-    }
+        aggregator = run(Path(tmp), "aggregator", args.pages, args.workers, write_pages)
+        html = run(Path(tmp), "html", args.html_pages, args.workers, write_html_pages)
+    row = {"workers": args.workers, "aggregator": aggregator, "html": html}
     print(json.dumps(row))
     if args.json:
         args.json.write_text(json.dumps(row, indent=1))
