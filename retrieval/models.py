@@ -143,6 +143,13 @@ class Reply:
     answered: bool
     answers: tuple[Answer, ...] = ()
     reason: str = ""  # why it abstained, for people; empty when answered
+    corrected: str | None = None  # the question as read, when its spelling was corrected
+    corrected_marks: tuple[tuple[int, int], ...] = ()  # the corrected words in it
+
+    @property
+    def corrected_markup(self) -> str | None:
+        """The corrected question with the corrected words in **bold**."""
+        return None if self.corrected is None else mark_up(self.corrected, self.corrected_marks)
 
 
 @dataclass(frozen=True)

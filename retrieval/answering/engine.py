@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from retrieval.answering.correction import correct
 from retrieval.answering.filters import (
     Filters,
     UnknownPublisherError,
@@ -184,8 +185,15 @@ class Engine:
         return [self.articles[i] for i in order[:count]]
 
     def analyse(self, text: str) -> Query:
-        """The question analysed once against this index; QuestionError if unusable."""
-        return analyse(text, self.index.term_idf, self.index.size)
+        """The question analysed once against this index, its typos corrected where the
+        corpus supports it; QuestionError if unusable."""
+        query = analyse(text, self.index.term_idf, self.index.size)
+        return correct(query, self.index, self._indexed_text)
+
+    def _indexed_text(self, chunk_id: int) -> str:
+        """The text a chunk's terms were indexed from: its own and its headline."""
+        chunk = self.chunks[chunk_id]
+        return f"{chunk.text}\n{self.articles[chunk.article].headline}"
 
     def _query(self, question: str | Query) -> Query:
         return question if isinstance(question, Query) else self.analyse(question)
@@ -217,7 +225,8 @@ class Engine:
         """Answer with extractive snippets from different articles, or abstain.
 
         A question that asks for the latest news is searched without its recency
-        words, and its answers are ranked newer first (see freshness).
+        words, and its answers are ranked newer first (see freshness). A reply to a
+        corrected question says how it was read.
         """
         recent = isinstance(question, str) and wants_recent(question)
         if recent:
@@ -230,6 +239,13 @@ class Engine:
                 ) from None
             question = replace(topic, text=question.strip())
         query = self._query(question)
+        reply = self._answer(query, filters, recent)
+        if query.corrected is None:
+            return reply
+        return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
+
+    def _answer(self, query: Query, filters: Filters | str | None, recent: bool) -> Reply:
+        """The answers to an analysed question (newer first when `recent`), or why none."""
         cfg = self.config.answers
         ids, scores = self.index.top_k(query.terms, cfg.candidates, self.filter_mask(filters))
         candidates = [self._candidate(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]

@@ -33,6 +33,9 @@ class Query:
     unseen: frozenset[str] = frozenset()  # terms no chunk holds
     missing: tuple[str, ...] = ()  # the words behind unseen terms, as typed
     kind: Kind = Kind.OTHER  # what the question asks for: a date, a sum, a name…
+    spans: tuple[tuple[int, int], ...] = ()  # where each of `terms` was typed in `text`
+    corrected: str | None = None  # the question as read after spelling correction
+    corrected_marks: tuple[tuple[int, int], ...] = ()  # the corrected words' spans in it
 
     @property
     def mass(self) -> float:
@@ -82,5 +85,12 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             unseen.add(term)
             missing[text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    terms = tuple(t for t, _, _ in found)
-    return Query(text, terms, weights, frozenset(unseen), tuple(missing), question_kind(text))
+    return Query(
+        text,
+        tuple(t for t, _, _ in found),
+        weights,
+        frozenset(unseen),
+        tuple(missing),
+        question_kind(text),
+        tuple((start, end) for _, start, end in found),
+    )

@@ -1,0 +1,253 @@
+"""Typo-tolerant questions: a word the corpus never mentions, read as its nearest term.
+
+A question word whose term no chunk holds ("kalas") is compared with the index's
+vocabulary (Snowball stems) by optimal string alignment distance (an adjacent
+transposition counts as one edit), allowing more edits for longer words. A
+candidate is accepted only with evidence from the corpus: when the question has
+other terms, some chunk must hold the candidate together with them, so a question
+the corpus does not answer ("the capital of Peru") is not turned into one it seems
+to answer. Among accepted candidates the closest wins, then the one sharing a chunk
+with more of the question's weight, then the one more chunks hold. A misspelt
+question word at the start ("wat") is read as the question word it is near, which
+carries no weight. Terms the corpus knows are never touched, nor numbers.
+
+The candidates come from a rapidfuzz scan of the saved index's own vocabulary, and
+the evidence from its postings: the corrector keeps no data of its own, so nothing
+is built at load (benchmarks/bench_spelling.py compares SymSpell's dictionary).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from retrieval.answering.kinds import question_kind
+from retrieval.answering.question import Query
+from retrieval.index.bm25 import BM25Index
+from retrieval.text.analysis import spans
+from retrieval.text.normalize import fold
+
+# What a misspelt first word is read as: they ask, they do not name anything.
+QUESTION_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
+MAX_EDITS = 2  # beyond two edits a "correction" is a different word
+# Share of the question's other weight that must sit in one chunk beside the candidate:
+# any, but not none (a co-occurrence is the corpus' evidence that they belong together).
+MIN_SUPPORT = 1e-9
+CANDIDATES_CHECKED = 50  # per distance, the most frequent: bounds the postings read
+SURFACE_SAMPLE = 20  # chunks read to see how a corrected term is written
+_POSSESSIVE = ("'s", "’s")
+
+ChunkText = Callable[[int], str]  # chunk id -> the text its terms were indexed from
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One typed word read as another."""
+
+    start: int  # the typed word's span in the question
+    end: int
+    term: str | None  # the index term it now stands for; None: a question word (no weight)
+    surface: str  # the word shown in its place
+    marked: bool  # shown in bold (a content word; a question word is not worth the eye)
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed for a word this long: short words have too many neighbours."""
+    return max(0, min(MAX_EDITS, (len(word) - 1) // 2))
+
+
+def correct(query: Query, index: BM25Index, chunk_text: ChunkText) -> Query:
+    """The query with its unseen words corrected where the corpus supports it."""
+    if not query.unseen or not query.spans:
+        return query
+    known = {t: w for t, w in query.weights.items() if t not in query.unseen}
+    fixes: list[Fix] = []
+    decided: dict[str, tuple[str | None, str, bool] | None] = {}
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
+        typed = _core(query.text[start:end])
+        if term not in query.unseen or not fold(typed).isalpha():
+            continue
+        if term not in decided:
+            decided[term] = _decide(query, start, typed, term, index, known, chunk_text)
+            new = decided[term] and decided[term][0]
+            if new:
+                known[new] = index.term_idf(new) or 0.0
+        if decided[term] is None:
+            continue
+        new, word, marked = decided[term]
+        fixes.append(Fix(start, start + len(typed), new, word, marked))
+    fixes = [f for f in fixes if f.term is not None or _keeps_terms(query, fixes)]
+    return apply(query, fixes, index) if fixes else query
+
+
+def _decide(
+    query: Query,
+    start: int,
+    typed: str,
+    term: str,
+    index: BM25Index,
+    known: Mapping[str, float],
+    chunk_text: ChunkText,
+) -> tuple[str | None, str, bool] | None:
+    """(new term or None, shown word, bold) for one unseen word; None to leave it."""
+    if not any(c.isalpha() for c in query.text[:start]):
+        folded = fold(typed)
+        near = [w for w in QUESTION_WORDS if OSA.distance(folded, w, score_cutoff=1) <= 1]
+        if near:
+            return None, match_case(near[0], typed), False
+    best = best_candidate(index, term, typed, known, query.terms, chunk_text)
+    return None if best is None else (best[0], best[1], True)
+
+
+def _keeps_terms(query: Query, fixes: list[Fix]) -> bool:
+    """Whether the question keeps a term once its question words are read as such."""
+    dropped = {f.start for f in fixes if f.term is None}
+    return any(s not in dropped for s, _ in query.spans)
+
+
+def _core(word: str) -> str:
+    """The word without a possessive ending (which analysis drops too)."""
+    for ending in _POSSESSIVE:
+        if word.casefold().endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def candidates(index: BM25Index, term: str, typed: str) -> list[tuple[str, int]]:
+    """Vocabulary terms within the allowed edits of the typed term, (term, distance)."""
+    limit = max_edits(typed)
+    if limit == 0:
+        return []
+    found = process.extract(term, index.terms, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    return [(t, int(d)) for t, d, _ in found if d <= max_edits(t) and t.isalpha()]
+
+
+def best_candidate(
+    index: BM25Index,
+    term: str,
+    typed: str,
+    known: Mapping[str, float],
+    asked: Iterable[str],
+    chunk_text: ChunkText,
+) -> tuple[str, str] | None:
+    """(term, how the corpus writes it) of the best supported candidate, or None.
+
+    Candidates come by stem distance; the supported ones are ranked by how far the
+    corpus' own spelling is from what was typed (stems hide where a typo fell), then
+    by stem distance, support and document frequency.
+    """
+    asked = set(asked)
+    found = [(d, -document_frequency(index, t), t) for t, d in candidates(index, term, typed)]
+    found = sorted(f for f in found if f[2] not in asked)[:CANDIDATES_CHECKED]
+    ranked = []
+    folded = fold(typed)
+    for distance, minus_df, cand in found:
+        share = support(index, cand, known)
+        if share < MIN_SUPPORT:
+            continue
+        word = surface_of(index, cand, chunk_text, typed)
+        ranked.append((OSA.distance(fold(word), folded), distance, -share, minus_df, cand, word))
+    if not ranked:
+        return None
+    *_, cand, word = min(ranked)
+    return cand, word
+
+
+def postings(index: BM25Index, term: str) -> np.ndarray:
+    t = index.vocabulary[term]
+    return index.doc_ids[index.indptr[t] : index.indptr[t + 1]]
+
+
+def document_frequency(index: BM25Index, term: str) -> int:
+    return index.postings_of(index.vocabulary[term])
+
+
+def support(index: BM25Index, term: str, others: Mapping[str, float]) -> float:
+    """The largest share of the other terms' weight one chunk holding `term` also holds."""
+    total = sum(others.values())
+    if not others or total <= 0:
+        return 1.0
+    ids = postings(index, term)
+    held = np.zeros(ids.size)
+    for other, weight in others.items():
+        held += weight * np.isin(ids, postings(index, other), assume_unique=True)
+    return float(held.max()) / total if ids.size else 0.0
+
+
+def surface_of(index: BM25Index, term: str, chunk_text: ChunkText, typed: str) -> str:
+    """How the corpus writes a term (the form nearest what was typed), in the typed case."""
+    seen: Counter[str] = Counter()
+    for chunk in postings(index, term)[:SURFACE_SAMPLE].tolist():
+        text = chunk_text(chunk)
+        seen.update(_core(text[s:e]) for t, s, e in spans(text) if t == term)
+    if not seen:
+        return term
+    folded = fold(typed)
+    word = max(seen, key=lambda w: (-OSA.distance(fold(w), folded), seen[w]))
+    return match_case(word, typed)
+
+
+def match_case(word: str, typed: str) -> str:
+    if typed.islower():
+        return word.lower()
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def apply(query: Query, fixes: list[Fix], index: BM25Index) -> Query:
+    """The query with each fixed word replaced: new text, terms, weights and marks."""
+    by_start = {f.start: f for f in fixes}
+    pieces, marks, last, shift = [], [], 0, 0
+    moved: dict[int, int] = {}  # old start -> new start of each fixed word
+    for f in sorted(fixes, key=lambda f: f.start):
+        pieces.append(query.text[last : f.start])
+        moved[f.start] = f.start + shift
+        if f.marked:
+            marks.append((f.start + shift, f.start + shift + len(f.surface)))
+        pieces.append(f.surface)
+        shift += len(f.surface) - (f.end - f.start)
+        last = f.end
+    pieces.append(query.text[last:])
+    text = "".join(pieces)
+
+    def new_offset(old: int) -> int:
+        return old + sum(len(f.surface) - (f.end - f.start) for f in fixes if f.end <= old)
+
+    terms, where = [], []
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
+        fix = by_start.get(start)
+        if fix is None:
+            terms.append(term)
+            where.append((new_offset(start), new_offset(end)))
+        elif fix.term is not None:
+            terms.append(fix.term)
+            where.append((moved[start], moved[start] + len(fix.surface)))
+    weights: dict[str, float] = {}
+    for term in terms:
+        if term not in weights:
+            idf = index.term_idf(term)
+            weights[term] = query.weights[term] if idf is None else idf
+    unseen = frozenset(t for t in terms if index.term_idf(t) is None)
+    missing = dict.fromkeys(
+        text[s:e] for t, (s, e) in zip(terms, where, strict=True) if t in unseen
+    )
+    return dataclasses.replace(
+        query,
+        terms=tuple(terms),
+        weights=weights,
+        unseen=unseen,
+        missing=tuple(missing),
+        kind=question_kind(text),  # "hw much" asks for a sum once read as "how much"
+        spans=tuple(where),
+        corrected=text,
+        corrected_marks=tuple(marks),
+    )
