@@ -39,7 +39,8 @@ MAX_EDITS = 2  # beyond two edits a "correction" is a different word
 # Share of the question's other weight that must sit in one chunk beside the candidate:
 # any, but not none (a co-occurrence is the corpus' evidence that they belong together).
 MIN_SUPPORT = 1e-9
-CANDIDATES_CHECKED = 50  # per distance, the most frequent: bounds the postings read
+CANDIDATES_CHECKED = 50  # the nearest (then most frequent) are checked: bounds the work
+PREFIX_SPAN = 5  # typed-word prefixes compared with stems: a suffix is at most this long
 SURFACE_SAMPLE = 20  # chunks read to see how a corrected term is written
 _POSSESSIVE = ("'s", "’s")
 
@@ -120,12 +121,32 @@ def _core(word: str) -> str:
 
 
 def candidates(index: BM25Index, term: str, typed: str) -> list[tuple[str, int]]:
-    """Vocabulary terms within the allowed edits of the typed term, (term, distance)."""
+    """Vocabulary terms near what was typed, (term, distance), closest first.
+
+    A term is near when its stem is within the allowed edits of the typed word's
+    stem, or of a prefix of the typed word as long as the term (give or take one
+    letter): a typo in a suffix changes how it is stemmed ("coaltion" keeps its
+    "-tion"), while the corpus' stem ("coalit") still begins the word.
+    """
     limit = max_edits(typed)
     if limit == 0:
         return []
-    found = process.extract(term, index.terms, scorer=OSA.distance, score_cutoff=limit, limit=None)
-    return [(t, int(d)) for t, d, _ in found if d <= max_edits(t) and t.isalpha()]
+    word = fold(typed)
+    prefixes = list(range(max(2, len(word) - PREFIX_SPAN), len(word) + 1))
+    queries = [term, *(word[:n] for n in prefixes)]
+    found = process.cdist(
+        queries, index.terms, scorer=OSA.distance, score_cutoff=limit, dtype=np.uint8
+    )
+    near = {}
+    for col in np.flatnonzero(found.min(axis=0) <= limit).tolist():
+        cand = index.terms[col]
+        if not cand.isalpha():
+            continue
+        rows = [0, *(i + 1 for i, n in enumerate(prefixes) if abs(n - len(cand)) <= 1)]
+        distance = int(found[rows, col].min())
+        if distance <= min(limit, max_edits(cand)):
+            near[cand] = distance
+    return sorted(near.items(), key=lambda item: (item[1], -document_frequency(index, item[0])))
 
 
 def best_candidate(
@@ -138,21 +159,23 @@ def best_candidate(
 ) -> tuple[str, str] | None:
     """(term, how the corpus writes it) of the best supported candidate, or None.
 
-    Candidates come by stem distance; the supported ones are ranked by how far the
-    corpus' own spelling is from what was typed (stems hide where a typo fell), then
-    by stem distance, support and document frequency.
+    The corpus' own spelling must be within the allowed edits of what was typed;
+    the nearest wins, then the one sharing a chunk with more of the question's
+    weight, then the one more chunks hold.
     """
     asked = set(asked)
-    found = [(d, -document_frequency(index, t), t) for t, d in candidates(index, term, typed)]
-    found = sorted(f for f in found if f[2] not in asked)[:CANDIDATES_CHECKED]
+    folded, limit = fold(typed), max_edits(typed)
     ranked = []
-    folded = fold(typed)
-    for distance, minus_df, cand in found:
+    for cand, _ in [c for c in candidates(index, term, typed) if c[0] not in asked][
+        :CANDIDATES_CHECKED
+    ]:
         share = support(index, cand, known)
         if share < MIN_SUPPORT:
             continue
         word = surface_of(index, cand, chunk_text, typed)
-        ranked.append((OSA.distance(fold(word), folded), distance, -share, minus_df, cand, word))
+        distance = OSA.distance(fold(word), folded)
+        if distance <= limit:
+            ranked.append((distance, -share, -document_frequency(index, cand), cand, word))
     if not ranked:
         return None
     *_, cand, word = min(ranked)
