@@ -36,6 +36,7 @@ CONTEXT_CHARS = 900
 FOOTER_BUDGET = 200
 FIELD_NAME_BUDGET = 200
 WHEN_LIMIT = 160  # a date line: timestamp markup and a short age such as "4 days before saving"
+CORRECTION_CHARS = 300  # questions are short; this bounds a hostile one
 COLOUR = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
 
@@ -115,7 +116,8 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     embed = discord.Embed(
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
         url=reader_link(answer.source.url),
-        description=fit(answer.text, SNIPPET_CHARS, answer.marks),
+        description=correction_line(reply.corrected, reply.corrected_marks)
+        + fit(answer.text, SNIPPET_CHARS, answer.marks),
         colour=COLOUR,
     )
     before, after = around(*answer.context)
@@ -136,6 +138,14 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     return embed
 
 
+def correction_line(corrected: str | None, marks: Sequence[tuple[int, int]] = ()) -> str:
+    """'Showing results for: …' (corrected words in bold) above a reply, or ""."""
+    if corrected is None:
+        return ""
+    shown = fit(corrected, CORRECTION_CHARS, marks)
+    return f"Showing results for: {shown}\n\n"
+
+
 ABSTAIN_INTRO = "I could not find this in the articles I have indexed, so I won't guess."
 ABSTAIN_TIP = "Try naming a person, place or event from the news, or `/search` for passages."
 
@@ -144,7 +154,8 @@ def abstain_embed(reply: Reply) -> discord.Embed:
     reason = fit(reply.reason, 1000) if reply.reason else ""
     embed = discord.Embed(
         title="No answer in the indexed articles",
-        description="\n\n".join(p for p in (ABSTAIN_INTRO, reason, ABSTAIN_TIP) if p),
+        description=correction_line(reply.corrected, reply.corrected_marks)
+        + "\n\n".join(p for p in (ABSTAIN_INTRO, reason, ABSTAIN_TIP) if p),
         colour=MUTED,
     )
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
@@ -168,21 +179,29 @@ def _pages(count: int, size: int) -> int:
 
 
 def search_embeds(
-    query: str, hits: Sequence[Hit], page_size: int, publisher: str | None = None
+    query: str,
+    hits: Sequence[Hit],
+    page_size: int,
+    publisher: str | None = None,
+    corrected: str | None = None,
+    corrected_marks: Sequence[tuple[int, int]] = (),
 ) -> list[discord.Embed]:
-    """Ranked passages, `page_size` per page, each a field with score and source."""
+    """Ranked passages, `page_size` per page, each a field with score and source; a
+    corrected query says how it was read on every page."""
     title = fit(f"Search: {query}", TITLE_LIMIT)
+    said = correction_line(corrected, corrected_marks).strip()
     if not hits:
         where = f" from {escape(publisher)}" if publisher else ""
-        return [discord.Embed(title=title, description=f"No passage matches{where}.", colour=MUTED)]
+        none = "\n\n".join(p for p in (said, f"No passage matches{where}.") if p)
+        return [discord.Embed(title=title, description=none, colour=MUTED)]
     # Share what a page may hold (6000) between its fields, after title and footer.
-    per_field = (TOTAL_EMBED_LIMIT - TITLE_LIMIT - FOOTER_BUDGET) // page_size
+    per_field = (TOTAL_EMBED_LIMIT - TITLE_LIMIT - FOOTER_BUDGET - len(said)) // page_size
     value_limit = min(FIELD_VALUE_LIMIT, per_field - FIELD_NAME_BUDGET)
     total = _pages(len(hits), page_size)
     scope = f" · publisher: {publisher}" if publisher else ""
     pages = []
     for p in range(total):
-        embed = discord.Embed(title=title, colour=COLOUR)
+        embed = discord.Embed(title=title, description=said or None, colour=COLOUR)
         for n, hit in enumerate(hits[p * page_size : (p + 1) * page_size], start=p * page_size + 1):
             number = f"{n}. "
             label = f"{hit.source.headline or '(untitled)'} ({hit.score:.2f})"

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from cli.evaluation import evaluate, load_cases
 from cli.terminal import (
     article_json,
+    correction_text,
     hit_json,
     hits_text,
     latest_text,
@@ -34,6 +35,7 @@ from retrieval.answering.engine import Engine, Filters, QuestionError
 from retrieval.answering.filters import parse_filters
 from retrieval.config import Config, load_config
 from retrieval.errors import UserError
+from retrieval.models import mark_up
 
 
 class CommandError(UserError):
@@ -149,7 +151,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
         raise CommandError("--top must be at least 1")
     filters = filters_of(args)
     engine = Engine.from_config(config)
-    hits = engine.search(args.query, args.top, filters)
+    query = engine.analyse(args.query)
+    hits = engine.search(query, args.top, filters)
     note = undated_note(engine, filters)
     if args.json:
         for hit in hits:
@@ -157,7 +160,12 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
         if note:
             print(f"newsbot: {note}", file=sys.stderr)
     else:
-        print(hits_text(hits) + (f"\n\n{note}" if note else ""))
+        correction = correction_text(
+            mark_up(query.corrected, query.corrected_marks) if query.corrected else None,
+            sys.stdout.isatty(),
+        )
+        text = hits_text(hits) + (f"\n\n{note}" if note else "")
+        print(f"{correction}\n\n{text}" if correction else text)
     return 0
 
 

@@ -48,8 +48,22 @@ def also_line(sources: tuple[Source, ...]) -> str:
     return "also reported by: " + ", ".join(names)
 
 
+def correction_text(corrected_markup: str | None, ansi: bool) -> str:
+    """The line saying how a corrected question was read ("" when it was not)."""
+    if corrected_markup is None:
+        return ""
+    return emphasize(f"Showing results for: {corrected_markup}", ansi)
+
+
 def reply_text(reply: Reply, ansi: bool = False) -> str:
-    """The answer card: each answer, the sentences around it, its source; or why none."""
+    """The answer card: how a corrected question was read, then the answers or why none."""
+    correction = correction_text(reply.corrected_markup, ansi)
+    body = _reply_body(reply, ansi)
+    return f"{correction}\n\n{body}" if correction else body
+
+
+def _reply_body(reply: Reply, ansi: bool) -> str:
+    """Each answer, the sentences around it, its source; or why none."""
     if not reply.answered:
         return f"No answer in the indexed articles. {reply.reason}".strip()
     count = len(reply.answers)
@@ -81,6 +95,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     """The documented JSON contract of `newsbot ask --json`."""
     return {
         "question": reply.question,
+        "corrected": reply.corrected,
         "answered": reply.answered,
         "answers": [
             {

@@ -11,6 +11,8 @@ from bot.exts.ask import SINCE_HELP, UNTIL_HELP
 from bot.formatting import search_embeds, with_note
 from bot.views import paged
 from retrieval.answering.filters import parse_filters
+from retrieval.answering.question import Query
+from retrieval.models import Hit
 
 
 class Search(commands.Cog):
@@ -40,15 +42,20 @@ class Search(commands.Cog):
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        await self.bot.deliver(
-            interaction,
-            lambda: self.bot.engine.search(query, top, filters),
-            lambda hits: paged(
-                with_note(search_embeds(query, hits, size, publisher), self.bot.date_note(filters)),
-                interaction.user.id,
-                timeout,
-            ),
-        )
+        def work() -> tuple[Query, list[Hit]]:
+            read = self.bot.engine.analyse(query)
+            return read, self.bot.engine.search(read, top, filters)
+
+        def render(found: tuple[Query, list[Hit]]) -> tuple[discord.Embed, discord.ui.View | None]:
+            read, hits = found
+            pages = search_embeds(
+                query, hits, size, publisher, read.corrected, read.corrected_marks
+            )
+            return paged(
+                with_note(pages, self.bot.date_note(filters)), interaction.user.id, timeout
+            )
+
+        await self.bot.deliver(interaction, work, render)
 
     @search.autocomplete("publisher")
     async def publisher_autocomplete(

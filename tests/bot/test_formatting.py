@@ -56,7 +56,8 @@ def _visible(embed: discord.Embed) -> str:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(answers(), min_size=1, max_size=3), hostile, st.data())
 def test_answer_cards_fit_and_ping_nobody(answer_list, question, data):
-    reply = Reply(question, True, tuple(answer_list))
+    corrected = data.draw(st.one_of(st.none(), hostile))
+    reply = Reply(question, True, tuple(answer_list), corrected=corrected)
     index = data.draw(st.integers(0, len(answer_list) - 1))
     for embed in (f.answer_embed(reply, index), f.passage_embed(answer_list[index])):
         assert_within_limits(embed)
@@ -64,9 +65,9 @@ def test_answer_cards_fit_and_ping_nobody(answer_list, question, data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(hostile, hostile)
-def test_abstention_fits(question, reason):
-    embed = f.answer_embed(Reply(question, False, (), reason))
+@given(hostile, hostile, st.one_of(st.none(), hostile))
+def test_abstention_fits(question, reason, corrected):
+    embed = f.answer_embed(Reply(question, False, (), reason, corrected))
     assert_within_limits(embed)
     assert_pings_nobody(_visible(embed))
 
@@ -76,10 +77,11 @@ def test_abstention_fits(question, reason):
     hostile,
     st.lists(st.tuples(hostile, hostile, st.floats(0, 1e6)), min_size=0, max_size=25),
     st.integers(1, 10),
+    st.one_of(st.none(), hostile),
 )
-def test_search_pages_fit(query, rows, page_size):
+def test_search_pages_fit(query, rows, page_size, corrected):
     hits = [Hit(i, s, passage, _source(h)) for i, (passage, h, s) in enumerate(rows)]
-    pages = f.search_embeds(query, hits, page_size, publisher="P")
+    pages = f.search_embeds(query, hits, page_size, "P", corrected)
     assert len(pages) == max(1, -(-len(hits) // page_size))
     for embed in pages:
         assert_within_limits(embed)
@@ -114,6 +116,18 @@ def test_corpus_markdown_stays_literal_and_only_our_bold_renders():
     answer = Answer("a *b* _c_ `d` e", ((14, 15),), "p", 1.0, _source())
     embed = f.answer_embed(Reply("q", True, (answer,)))
     assert embed.description == "a \\*b\\* \\_c\\_ \\`d\\` **e**"
+
+
+def test_a_corrected_question_is_shown_above_the_answer_with_its_words_in_bold():
+    answer = Answer("Kaja Kallas said no.", ((0, 11),), "Kaja Kallas said no.", 1.0, _source())
+    reply = Reply(
+        "wat did kaja kalas say", True, (answer,), "", "what did kaja kallas say", ((14, 20),)
+    )
+    embed = f.answer_embed(reply)
+    assert embed.description.startswith("Showing results for: what did kaja **kallas** say\n\n")
+    abstained = f.answer_embed(Reply("kalas?", False, (), "none", "kallas?", ((0, 6),)))
+    assert "Showing results for: **kallas**?" in abstained.description
+    assert "Showing results" not in f.answer_embed(Reply("q", True, (answer,))).description
 
 
 def test_help_fits():

@@ -27,7 +27,8 @@ def test_ask_json_follows_the_contract(capsys):
     )
     assert code == 0
     reply = json.loads(out)
-    assert set(reply) == {"question", "answered", "answers"} and reply["answered"] is True
+    assert set(reply) == {"question", "corrected", "answered", "answers"}
+    assert reply["answered"] is True and reply["corrected"] is None
     for answer in reply["answers"]:
         assert set(answer) == ANSWER_KEYS and set(answer["source"]) == SOURCE_KEYS
         assert isinstance(answer["score"], float)
@@ -69,6 +70,19 @@ def test_abstention_is_plain(capsys):
         capsys, "ask", "--corpus", str(BUNDLED_CORPUS), "What is the capital of Peru?"
     )
     assert code == 0 and out.startswith("No answer in the indexed articles.") and "Peru" in out
+
+
+def test_a_misspelt_question_is_answered_with_a_did_you_mean(capsys):
+    corpus = str(shared_path("corpus"))
+    code, out, _ = _run(capsys, "ask", "--json", "--corpus", corpus, "wat did kaja kalas say")
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["corrected"] == "what did kaja kallas say"
+    code, out, _ = _run(capsys, "ask", "--corpus", corpus, "wat did kaja kalas say")
+    first = out.splitlines()[0]
+    assert code == 0 and first.replace("**", "") == "Showing results for: what did kaja kallas say"
+    assert "\n1. " in out
+    code, out, _ = _run(capsys, "search", "--corpus", corpus, "--top", "1", "kalas brussels")
+    assert code == 0 and out.replace("**", "").startswith("Showing results for: kallas brussels")
 
 
 def test_search_sources_and_eval(capsys):
