@@ -197,14 +197,12 @@ class NewsBot(commands.Bot):
         return f"{dates} · {n} undated article{'s' * (n != 1)} left out" if n else dates
 
     def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete for publisher options: known publishers containing what was typed."""
-        typed = current.casefold()
+        """Autocomplete for publisher options: every publisher, or those the engine matches
+        to what was typed (the rule the commands resolve by)."""
+        engine = self.engine
         token = self.http.token or ""
-        names = [
-            n
-            for n in self.engine.publishers()
-            if typed in n.casefold() and not shows_token(token, n)
-        ]
+        found = engine.publisher_matches(current) if current.strip() else engine.publishers()
+        names = [n for n in found if not shows_token(token, n)]
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
 
     async def deliver(

@@ -38,19 +38,20 @@ class Search(commands.Cog):
     ) -> None:
         if await self.bot.cooled_down(interaction):
             return
-        filters = parse_filters(publisher, since, until)  # FilterError -> a helpful reply
+        engine = self.bot.engine
+        # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
+        name = engine.resolve_publisher(publisher) if publisher else None
+        filters = parse_filters(name, since, until)
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
         def work() -> tuple[Query, list[Hit]]:
-            read = self.bot.engine.analyse(query)
-            return read, self.bot.engine.search(read, top, filters)
+            read = engine.analyse(query)
+            return read, engine.search(read, top, filters)
 
         def render(found: tuple[Query, list[Hit]]) -> tuple[discord.Embed, discord.ui.View | None]:
             read, hits = found
-            pages = search_embeds(
-                query, hits, size, publisher, read.corrected, read.corrected_marks
-            )
+            pages = search_embeds(query, hits, size, name, read.corrected, read.corrected_marks)
             return paged(
                 with_note(pages, self.bot.date_note(filters)), interaction.user.id, timeout
             )

@@ -28,11 +28,14 @@ class Sources(commands.Cog):
         since: str | None = None,
         until: str | None = None,
     ) -> None:
-        filters = parse_filters(publisher, since, until)  # FilterError -> a helpful reply
-        rows = self.bot.engine.sources(filters)  # UnknownPublisherError -> helpful reply
+        engine = self.bot.engine
+        # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
+        name = engine.resolve_publisher(publisher) if publisher else None
+        filters = parse_filters(name, since, until)
+        rows = engine.sources(filters)
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        pages = with_note(sources_embeds(rows, size, publisher), self.bot.date_note(filters))
+        pages = with_note(sources_embeds(rows, size, name), self.bot.date_note(filters))
         await self.bot.deliver(
             interaction, lambda: pages, lambda p: paged(p, interaction.user.id, timeout)
         )

@@ -17,9 +17,11 @@ from retrieval.answering.filters import (
     article_mask,
     article_times,
     as_filters,
+    resolve_publisher,
     undated_left_out,
 )
 from retrieval.answering.freshness import freshen, topic_of, wants_recent
+from retrieval.answering.names import match_names
 from retrieval.answering.question import Query, QuestionError, analyse
 from retrieval.answering.selection import choose
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
@@ -131,6 +133,15 @@ class Engine:
 
     def publishers(self) -> list[str]:
         return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
+
+    def publisher_matches(self, typed: str) -> list[str]:
+        """The publishers a user most likely means by what they typed (case, a leading
+        "The" and small typos do not matter): what autocomplete offers."""
+        return match_names(typed, self.publishers())
+
+    def resolve_publisher(self, typed: str) -> str:
+        """The one publisher meant, or UnknownPublisherError listing the choices."""
+        return resolve_publisher(typed, self.publishers())
 
     # -- filters (publisher, dates) as one chunk mask ----------------------------------------
 

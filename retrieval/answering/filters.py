@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from retrieval.answering.names import match_names, name_key
 from retrieval.answering.question import QuestionError
 from retrieval.models import Article
 from retrieval.reading.dates import iso, parse_bound
@@ -79,17 +80,25 @@ def as_filters(value: Filters | str | None) -> Filters:
     return Filters(publisher=value or None)
 
 
-def publisher_articles(articles: Sequence[Article], publisher: str) -> np.ndarray:
-    """Booleans over articles: from this publisher (case-insensitive); UnknownPublisherError."""
-    wanted = publisher.strip().casefold()
-    keep = np.fromiter((a.publisher.casefold() == wanted for a in articles), bool, len(articles))
-    if not keep.any():
-        names = sorted({a.publisher for a in articles if a.publisher}, key=str.casefold)
-        known = ", ".join(names) or "none"
+def resolve_publisher(typed: str, names: Sequence[str]) -> str:
+    """The one publisher meant by what was typed (see names.match_names: case, a leading
+    "The" and small typos do not matter); UnknownPublisherError listing the choices."""
+    found = match_names(typed, names)
+    if len(found) == 1:
+        return found[0]
+    if found:
         raise UnknownPublisherError(
-            f"No articles from publisher '{publisher}'. Known publishers: {known}."
+            f"'{typed}' could mean several publishers: {', '.join(found)}. Which one?"
         )
-    return keep
+    known = ", ".join(names) or "none"
+    raise UnknownPublisherError(f"No articles from publisher '{typed}'. Known publishers: {known}.")
+
+
+def publisher_articles(articles: Sequence[Article], publisher: str) -> np.ndarray:
+    """Booleans over articles: from the publisher meant; UnknownPublisherError if none."""
+    names = sorted({a.publisher for a in articles if a.publisher}, key=str.casefold)
+    wanted = name_key(resolve_publisher(publisher, names))
+    return np.fromiter((name_key(a.publisher) == wanted for a in articles), bool, len(articles))
 
 
 def article_times(articles: Sequence[Article]) -> np.ndarray:

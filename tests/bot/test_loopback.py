@@ -344,3 +344,24 @@ async def test_live_views_are_capped_so_floods_cannot_grow_memory(shared_engine,
         )
         click = await h.fake.click(last, "Show passage", ASKER)
         assert (await h.fake.wait_for(_is_callback(click))).body["type"] == 4
+
+
+async def test_publisher_names_are_matched_loosely_in_search_sources_and_autocomplete(harness):
+    fake = harness.fake
+    data = await _reply(
+        fake, await fake.slash("search", ASKER, query="Draghi", publisher="guardian")
+    )
+    assert "publisher: The Guardian" in data["embeds"][0]["footer"]["text"]
+    data = await _reply(fake, await fake.slash("sources", ASKER, publisher="gaurdian"))
+    assert data["embeds"][0]["title"] == "Indexed articles from The Guardian"
+    options = [
+        {"name": "query", "type": 3, "value": "Draghi"},
+        {"name": "publisher", "type": 3, "value": "the guard", "focused": True},
+    ]
+    payload = fake.interaction(
+        {"id": "1", "name": "search", "type": 1, "options": options}, ASKER, kind=4
+    )
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    call = await fake.wait_for(_is_callback(payload["id"]))
+    assert call.body["type"] == 8  # autocomplete result
+    assert [c["value"] for c in call.body["data"]["choices"]] == ["The Guardian"]

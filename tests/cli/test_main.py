@@ -85,6 +85,18 @@ def test_a_misspelt_question_is_answered_with_a_did_you_mean(capsys):
     assert code == 0 and out.replace("**", "").startswith("Showing results for: kallas brussels")
 
 
+def test_publisher_names_are_matched_loosely(capsys):
+    corpus = str(shared_path("corpus"))
+    question = "How much public spending did the Draghi report call for?"
+    code, out, err = _run(
+        capsys, "ask", "--json", "--corpus", corpus, "--publisher", "guardian", question
+    )
+    assert code == 0, err
+    assert json.loads(out)["answers"][0]["source"]["publisher"] == "The Guardian"
+    code, out, _ = _run(capsys, "sources", "--corpus", corpus, "--publisher", "the telegrph")
+    assert code == 0 and out.strip() and all(" · Telegraph · " in line for line in out.splitlines())
+
+
 def test_search_sources_and_eval(capsys):
     code, out, _ = _run(
         capsys, "search", "--corpus", str(BUNDLED_CORPUS), "--top", "2", "Aln river"
