@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
@@ -32,9 +33,14 @@ def card(reply: Reply, owner_id: int, timeout: float) -> tuple[discord.Embed, An
     return answer_embed(reply), view
 
 
-def question_from_mention(content: str, bot_id: int) -> str:
-    """The message text without the bot's mention(s)."""
-    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+# Discord markup that points at someone or something and is no part of a question: user,
+# role and channel mentions, @everyone/@here, custom emoji and slash-command mentions.
+_MARKUP = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|/[\w -]+:\d+)>|@(?:everyone|here)\b")
+
+
+def clean_question(text: str) -> str:
+    """The question without Discord markup, which analysis would read as unknown words."""
+    return " ".join(_MARKUP.sub(" ", text).split())
 
 
 class Ask(commands.Cog):
@@ -63,7 +69,9 @@ class Ask(commands.Cog):
             embed, view = card(reply, interaction.user.id, timeout)
             return with_note([embed], self.bot.date_note(filters))[0], view
 
-        await self.bot.deliver(interaction, lambda: self.bot.engine.ask(question, filters), render)
+        await self.bot.deliver(
+            interaction, lambda: self.bot.engine.ask(clean_question(question), filters), render
+        )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -77,7 +85,7 @@ class Ask(commands.Cog):
         )
         if not (mentioned or listening):
             return
-        await self.answer_message(message, question_from_mention(message.content, me.id))
+        await self.answer_message(message, clean_question(message.content))
 
     async def answer_message(self, message: discord.Message, question: str) -> None:
         reply_to = guarded(self.bot, message.reply)
@@ -88,7 +96,11 @@ class Ask(commands.Cog):
         try:
             if not question:
                 raise QuestionError(EMPTY_MENTION)
-            async with message.channel.typing():
+            async with contextlib.AsyncExitStack() as typing:
+                try:
+                    await typing.enter_async_context(message.channel.typing())
+                except Exception as exc:  # only a courtesy: never worth losing the answer
+                    log.warning("no typing indicator in channel %s: %s", message.channel.id, exc)
                 reply = await self.bot.run_engine(self.bot.engine.ask, question)
             embed, view = card(reply, message.author.id, self.bot.settings.view_timeout_seconds)
             self.bot.track(view)

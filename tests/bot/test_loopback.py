@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fake_discord import BOT_ID, BOT_USER, GUILD_ID
+from fake_discord import BOT_ID, BOT_USER, CHANNEL_ID, GUILD_ID, user
 from loopback import live_engine, running_bot, slow_down
 
 ASKER, OTHER = 700000000000000001, 700000000000000002
@@ -365,3 +365,36 @@ async def test_publisher_names_are_matched_loosely_in_search_sources_and_autocom
     call = await fake.wait_for(_is_callback(payload["id"]))
     assert call.body["type"] == 8  # autocomplete result
     assert [c["value"] for c in call.body["data"]["choices"]] == ["The Guardian"]
+
+
+def _posted(fake):
+    return lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"
+
+
+async def test_a_question_mentioning_others_is_answered_not_abstained(harness):
+    fake = harness.fake
+    other = user(OTHER, "another-member")
+    question = "did Britain give up on sending troops?"
+    plain = {"headline": harness.bot.engine.ask(question).answers[0].source.headline}
+    for prefix in [
+        f"<@{BOT_ID}> <@{OTHER}>",
+        f"<@{BOT_ID}> @everyone",
+        f"<@!{BOT_ID}> <@&42> <:tea:77>",
+    ]:
+        before = len(fake.calls)
+        await fake.say(f"{prefix} {question}", ASKER, mentions=[BOT_USER, other])
+        call = await fake.wait_for(lambda c, n=before: c in fake.calls[n:] and _posted(fake)(c))
+        (embed,) = call.body["embeds"]
+        assert embed["title"] != "No answer in the indexed articles", (prefix, embed)
+        assert plain["headline"] == embed["title"]  # the same answer as without the mentions
+        assert embed["author"]["name"] == f"Q: {question}"  # shown back without the markup
+
+
+async def test_a_failing_typing_indicator_never_stops_the_answer(harness):
+    fake = harness.fake
+    forbidden = {"message": "Missing Permissions", "code": 50013}
+    fake.faults[("POST", f"/channels/{CHANNEL_ID}/typing")] = [(403, forbidden)]
+    await fake.say(f"<@{BOT_ID}> who chaired the meeting of defence ministers?", ASKER, [BOT_USER])
+    call = await fake.wait_for(_posted(fake))
+    assert "Lecornu" in call.body["embeds"][0]["description"]
+    assert any(c.path.endswith("/typing") for c in fake.calls)  # it was tried, and failed
