@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score a golden question file")
     ev.add_argument("questions", type=Path, help="YAML list of {question, expect|abstain}")
+    ev.add_argument(
+        "--fail-under",
+        type=_fraction,
+        metavar="HIT1",
+        help="exit 1 when hit@1, as a fraction of the answerable questions (0-1), is below this",
+    )
     ev.set_defaults(run=cmd_eval)
 
     serve = sub.add_parser("serve", help="run the Discord bot (token from $DISCORD_TOKEN)")
@@ -216,10 +222,33 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    """A share from 0 to 1 (hit@1 of 11 of 12 questions is 0.917)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction from 0 to 1, got {text!r}")
+    return value
+
+
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     cases = load_cases(args.questions)
     engine = Engine.from_config(config)
-    print(summary_text(evaluate(cases, engine.ask)))
+    summary = evaluate(cases, engine.ask)
+    print(summary_text(summary))
+    if args.fail_under is None:
+        return 0
+    answerable = len(summary.answerable)
+    rate = summary.hits_at_1 / answerable if answerable else 1.0
+    if rate < args.fail_under:
+        print(
+            f"newsbot: hit@1 {rate:.3f} ({summary.hits_at_1}/{answerable}) is below "
+            f"--fail-under {args.fail_under}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -30,6 +30,7 @@ from retrieval.index import store
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
+from retrieval.reading.ingest import no_articles
 from retrieval.text.analysis import spans
 
 log = logging.getLogger("newsbot.engine")
@@ -109,8 +110,13 @@ class Engine:
 
     @classmethod
     def _assemble(cls, config: Config, catalog: Catalog, index: BM25Index | None) -> Engine:
-        """The engine over a catalog's live articles; builds (and saves) the index if needed."""
+        """The engine over a catalog's live articles; builds (and saves) the index if needed.
+
+        CorpusError when nothing in the corpus could be read.
+        """
         articles, chunks, rows = catalog.live()
+        if not chunks:
+            raise no_articles(config.corpus, len(catalog.files), catalog.skipped)
         if index is None:
             forward = catalog.forward.select(rows)
             index = BM25Index.from_forward(forward, catalog.vocabulary, _params(config))

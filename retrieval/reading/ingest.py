@@ -36,6 +36,34 @@ class CorpusError(UserError):
     """The corpus folder itself cannot be used."""
 
 
+REASONS_SHOWN = 3  # the commonest reasons a file was skipped; the rest are counted
+
+
+def no_articles(root: Path, files: int, skipped: Sequence[Skipped]) -> CorpusError:
+    """The error for a corpus with nothing readable: which folder, what was skipped and why.
+
+    An empty or wrong folder must not pass for a corpus that never mentions anything.
+    """
+    if not files:
+        return CorpusError(
+            f"no articles in corpus folder {root}: it holds no files "
+            "(newsbot reads .txt, .md and .jsonl files; set 'corpus' or pass --corpus)"
+        )
+    reasons: dict[str, int] = {}
+    for item in skipped:
+        reasons[item.reason] = reasons.get(item.reason, 0) + 1
+    common = sorted(reasons.items(), key=lambda kv: -kv[1])
+    why = "; ".join(f"{n} × {reason}" for reason, n in common[:REASONS_SHOWN])
+    if len(common) > REASONS_SHOWN:
+        why += f"; {sum(n for _, n in common[REASONS_SHOWN:])} for other reasons"
+    unread = len({item.file for item in skipped})
+    return CorpusError(
+        f"no readable articles in corpus folder {root}: {unread} of {files} "
+        f"file{'s' * (files != 1)} skipped ({why or 'no article text found'}); "
+        "newsbot reads .txt, .md and .jsonl news files"
+    )
+
+
 def decode(data: bytes) -> str:
     """Bytes to text: UTF-8 (with or without BOM) or BOM-marked UTF-16; else ValueError."""
     if not data.strip():

@@ -398,3 +398,21 @@ async def test_a_failing_typing_indicator_never_stops_the_answer(harness):
     call = await fake.wait_for(_posted(fake))
     assert "Lecornu" in call.body["embeds"][0]["description"]
     assert any(c.path.endswith("/typing") for c in fake.calls)  # it was tried, and failed
+
+
+async def test_an_emptied_corpus_keeps_the_last_index_serving_and_says_why(
+    tmp_path, monkeypatch, caplog
+):
+    engine, corpus = live_engine(tmp_path)
+    async with running_bot(engine, monkeypatch) as h:
+        for path in corpus.iterdir():
+            path.unlink()
+        for _ in range(100):
+            if "no articles in corpus folder" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert f"no articles in corpus folder {corpus}" in caplog.text
+        assert "still serving the last index" in caplog.text
+        assert h.bot.engine is engine
+        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question="When will the night trams run?"))
+        assert "midnight" in data["embeds"][0]["description"]

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from helpers import BUNDLED_CORPUS, ROOT, shared_path
 
 from cli.main import main
@@ -95,6 +96,39 @@ def test_publisher_names_are_matched_loosely(capsys):
     assert json.loads(out)["answers"][0]["source"]["publisher"] == "The Guardian"
     code, out, _ = _run(capsys, "sources", "--corpus", corpus, "--publisher", "the telegrph")
     assert code == 0 and out.strip() and all(" · Telegraph · " in line for line in out.splitlines())
+
+
+def test_an_empty_or_wrong_corpus_is_an_error_naming_the_folder(tmp_path, capsys, monkeypatch):
+    empty, wrong = tmp_path / "empty", tmp_path / "wrong"
+    empty.mkdir()
+    wrong.mkdir()
+    (wrong / "notes.py").write_text("print('not news')\n")
+    (wrong / "blob.txt").write_bytes(b"\x00\x01\x02")
+    code, out, err = _run(capsys, "ask", "--corpus", str(empty), "Who won?")
+    assert code == 2 and not out and str(empty) in err and "holds no files" in err
+    code, out, err = _run(capsys, "index", "--corpus", str(wrong))
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and not out and last.startswith("newsbot: error: ")
+    assert str(wrong) in last and "2 of 2 files skipped" in last
+    assert "unsupported file type '.py'" in last and "binary file" in last
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    code, _, err = _run(capsys, "serve", "--corpus", str(empty))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and str(empty) in err
+
+
+def test_eval_fail_under_exits_1_below_the_threshold(tmp_path, capsys):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- question: When will the night trams run?\n  expect: between midnight and 5am\n"
+        "- question: How many homes lost power in Storm Elin?\n  expect: no such words here\n"
+    )
+    argv = ["eval", "--corpus", str(BUNDLED_CORPUS), str(cases), "--fail-under"]
+    code, out, err = _run(capsys, *argv, "0.9")
+    assert code == 1 and "hit@1       1/2" in out and "0.500 (1/2) is below --fail-under 0.9" in err
+    assert _run(capsys, *argv, "0.5")[0] == 0
+    with pytest.raises(SystemExit) as usage:
+        main([*argv, "90"])  # a fraction, not a percentage or a count
+    assert usage.value.code == 2
 
 
 def test_search_sources_and_eval(capsys):
