@@ -35,6 +35,7 @@ from retrieval.answering.engine import Engine, Filters, QuestionError
 from retrieval.answering.filters import parse_filters
 from retrieval.config import Config, load_config
 from retrieval.errors import UserError
+from retrieval.index import store
 from retrieval.models import mark_up
 
 
@@ -213,7 +214,11 @@ def _progress_bar() -> Callable[[int, int, int], None]:
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
     started = time.monotonic()
     engine = Engine.from_config(config, progress=_progress_bar())
-    where = config.index.path if config.index.persist else "memory (index.persist is false)"
+    where = (
+        store.location(config.index.path, config.corpus)
+        if config.index.persist
+        else "memory (index.persist is false)"
+    )
     print(
         f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
         f"{len(engine.skipped)} skipped; index in {where} "

@@ -81,9 +81,10 @@ class Engine:
     def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
         """Load the saved index when it matches the corpus; re-read only what changed."""
         catalog, index = None, None
-        if config.index.persist and store.exists(config.index.path):
+        saved = store.location(config.index.path, config.corpus)
+        if config.index.persist and store.exists(saved):
             try:
-                catalog, index = store.load(config.index.path, config.index_settings())
+                catalog, index = store.load(saved, config.index_settings())
             except store.StoreError as exc:
                 log.warning("building the index anew: %s", exc)
         catalog, changed = update(
@@ -121,10 +122,11 @@ class Engine:
             forward = catalog.forward.select(rows)
             index = BM25Index.from_forward(forward, catalog.vocabulary, _params(config))
             if config.index.persist:
+                saved = store.location(config.index.path, config.corpus)
                 try:
-                    store.save(config.index.path, catalog, index, config.index_settings())
+                    store.save(saved, catalog, index, config.index_settings())
                 except OSError as exc:
-                    log.warning("could not save the index to %s: %s", config.index.path, exc)
+                    log.warning("could not save the index to %s: %s", saved, exc)
         log.info(
             "%d articles, %d chunks from %s (%d skipped)",
             len(articles),

@@ -11,8 +11,10 @@ checksum; anything wrong raises StoreError and the caller rebuilds.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import zlib
@@ -48,6 +50,19 @@ ARRAYS = (
 
 class StoreError(RuntimeError):
     """The saved index is missing, stale, corrupt or from another version."""
+
+
+def location(root: Path, corpus: Path) -> Path:
+    """The folder under `root` (index.path) holding one corpus folder's index.
+
+    One per corpus, so switching between corpora loads each one's index instead of
+    rebuilding over a shared one; named by the folder's name (for people) and a hash
+    of its resolved path (so two folders with one name never share).
+    """
+    resolved = str(corpus.expanduser().resolve())
+    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", corpus.name)[:40].strip("-") or "corpus"
+    return root / f"{name}-{digest}"
 
 
 def fingerprint(settings: dict[str, Any]) -> dict[str, Any]:

@@ -414,5 +414,6 @@ async def test_an_emptied_corpus_keeps_the_last_index_serving_and_says_why(
         assert f"no articles in corpus folder {corpus}" in caplog.text
         assert "still serving the last index" in caplog.text
         assert h.bot.engine is engine
-        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question="When will the night trams run?"))
+        question = "When will the night trams run?"
+        data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "midnight" in data["embeds"][0]["description"]

@@ -33,9 +33,11 @@ def test_kill_during_index_keeps_the_previous_index(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(f"corpus: {corpus}\nindex:\n  persist: true\n  path: {tmp_path / 'idx'}\n")
     assert _index(config).wait(timeout=300) == 0
-    settings = load_config(str(config)).index_settings()
-    good = (tmp_path / "idx" / store.CURRENT).resolve()
-    store.load(tmp_path / "idx", settings)
+    loaded = load_config(str(config))
+    settings = loaded.index_settings()
+    idx = store.location(loaded.index.path, loaded.corpus)  # this corpus' index
+    good = (idx / store.CURRENT).resolve()
+    store.load(idx, settings)
 
     bench_ingest.write_pages(corpus, 400, seed=9)  # enough new work to be caught mid-way
     killed = 0
@@ -48,14 +50,12 @@ def test_kill_during_index_keeps_the_previous_index(tmp_path):
             killed += 1
             # Whatever moment the kill hit, what `current` names is complete and verified:
             # the previous index, or the new one if the kill came after the switch.
-            store.load(tmp_path / "idx", settings)
+            store.load(idx, settings)
     assert killed
     proc = _index(config)
     assert proc.wait(timeout=600) == 0, proc.stderr.read()
-    catalog, _ = store.load(tmp_path / "idx", settings)
+    catalog, _ = store.load(idx, settings)
     assert len(catalog.files) == 400
-    assert (tmp_path / "idx" / store.CURRENT).resolve() != good
+    assert (idx / store.CURRENT).resolve() != good
     # Generations left by killed runs are cleaned up by the next complete one.
-    assert [p.name for p in (tmp_path / "idx").glob("gen-*")] == [
-        (tmp_path / "idx" / store.CURRENT).resolve().name
-    ]
+    assert [p.name for p in idx.glob("gen-*")] == [(idx / store.CURRENT).resolve().name]

@@ -22,8 +22,12 @@ def config(tmp_path):
     return dataclasses.replace(base, index=index)
 
 
+def _saved(config):
+    return store.location(config.index.path, config.corpus)
+
+
 def _generation(config):
-    return (config.index.path / store.CURRENT).resolve()
+    return (_saved(config) / store.CURRENT).resolve()
 
 
 def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
@@ -63,11 +67,11 @@ def test_damaged_index_is_detected_and_rebuilt(config, damage, caplog):
     else:
         (gen / "articles.jsonl").unlink()
     with pytest.raises(store.StoreError):
-        store.load(config.index.path, config.index_settings())
+        store.load(_saved(config), config.index_settings())
     engine = Engine.from_config(config)
     assert "building the index anew" in caplog.text
     assert engine.ask("When will the night trams run?").answered
-    store.load(config.index.path, config.index_settings())  # the rebuilt one is sound
+    store.load(_saved(config), config.index_settings())  # the rebuilt one is sound
     assert _generation(config) != gen
 
 
@@ -83,8 +87,30 @@ def test_a_crash_while_saving_keeps_the_previous_index(config, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         Engine.from_config(config)
     assert _generation(config) == good
-    store.load(config.index.path, config.index_settings())  # still loads
+    store.load(_saved(config), config.index_settings())  # still loads
     monkeypatch.undo()
     Engine.from_config(config)
     assert _generation(config) != good
-    assert [p.name for p in config.index.path.glob("gen-*")] == [_generation(config).name]
+    assert [p.name for p in _saved(config).glob("gen-*")] == [_generation(config).name]
+
+
+def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "ferry.txt").write_text("Ferry strike ends\n\nThe ferry crews voted to return.\n")
+    second = config.with_corpus(other)
+    Engine.from_config(config)
+    first_gen = _generation(config)
+    Engine.from_config(second)
+    assert _saved(second) != _saved(config) and _generation(config) == first_gen
+    import retrieval.index.catalog as catalog
+
+    monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
+    back = Engine.from_config(config)  # loads, never rebuilds: nothing is read or written
+    assert _generation(config) == first_gen
+    assert back.ask("When will the night trams run?").answered
+    assert [a.headline for a in Engine.from_config(second).articles] == ["Ferry strike ends"]
+    assert sorted(p.name for p in config.index.path.iterdir()) == sorted(
+        [_saved(config).name, _saved(second).name]
+    )
+    assert _saved(config).name.startswith("news-")  # the folder's name, for people
