@@ -5,21 +5,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 Q ?= When will the night trams run?
+# What each target has installed: `ask` needs only the runtime packages, `test` the dev extra.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
 .PHONY: ask test setup clean
 
-$(BIN)/newsbot: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-setup: $(BIN)/newsbot
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME)
 
-ask: setup
+setup: $(DEV)
+
+ask: $(RUNTIME)
 	$(BIN)/newsbot ask "$(Q)"
 
-test: setup
+test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
