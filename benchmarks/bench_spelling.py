@@ -10,7 +10,7 @@ pseudo-word vocabulary of benchmarks/synthetic.py: build seconds and MB for SymS
 lookup latency (p50/p95 ms) for both and for the engine's own candidate search
 (retrieval/answering/correction.py: the stem and the word's prefixes), over 200 typos
 (one or two edits) of known terms.
-Needs `pip install symspellpy` (not a project dependency).
+Needs the bench extra (symspellpy).
 """
 
 from __future__ import annotations
