@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 
 import discord
 from discord import app_commands
@@ -12,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import OUR_FAULT, NewsBot, cooldown_text
 from bot.formatting import answer_embed, notice, with_note
+from bot.markup import clean_question
 from bot.outgoing import guarded
 from bot.views import AnswerView
 from retrieval.answering.engine import QuestionError
@@ -31,16 +31,6 @@ def card(reply: Reply, owner_id: int, timeout: float) -> tuple[discord.Embed, An
     """The answer card and its buttons (none when there is nothing to page or show)."""
     view = AnswerView(reply, owner_id, timeout) if reply.answered else None
     return answer_embed(reply), view
-
-
-# Discord markup that points at someone or something and is no part of a question: user,
-# role and channel mentions, @everyone/@here, custom emoji and slash-command mentions.
-_MARKUP = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|/[\w -]+:\d+)>|@(?:everyone|here)\b")
-
-
-def clean_question(text: str) -> str:
-    """The question without Discord markup, which analysis would read as unknown words."""
-    return " ".join(_MARKUP.sub(" ", text).split())
 
 
 class Ask(commands.Cog):

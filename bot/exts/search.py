@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.client import NewsBot
 from bot.exts.ask import SINCE_HELP, UNTIL_HELP
 from bot.formatting import search_embeds, with_note
+from bot.markup import clean_question
 from bot.views import paged
 from retrieval.answering.filters import parse_filters
 from retrieval.answering.question import Query
@@ -46,7 +47,7 @@ class Search(commands.Cog):
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
         def work() -> tuple[Query, list[Hit]]:
-            read = engine.analyse(query)
+            read = engine.analyse(clean_question(query))
             return read, engine.search(read, top, filters)
 
         def render(found: tuple[Query, list[Hit]]) -> tuple[discord.Embed, discord.ui.View | None]:

@@ -98,7 +98,10 @@ class Engine:
         return cls._assemble(config, catalog, None if changed else index)
 
     def refreshed(self, progress: Progress | None = None) -> Engine | None:
-        """A new engine when corpus files were added, changed or removed; else None."""
+        """A new engine when corpus files were added, changed or removed; else None.
+
+        CorpusError when the corpus is gone or nothing in it is readable any more.
+        """
         catalog, changed = update(
             self.config.corpus,
             self.config.chunking,
