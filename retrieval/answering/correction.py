@@ -2,11 +2,12 @@
 
 A question word whose term no chunk holds ("kalas") is compared with the index's
 vocabulary (Snowball stems) by optimal string alignment distance (an adjacent
-transposition counts as one edit), allowing more edits for longer words. A
+transposition counts as one edit), allowing more edits for longer words; the
+corpus' own spelling of a candidate must also be that close to what was typed. A
 candidate is accepted only with evidence from the corpus: when the question has
-other terms, some chunk must hold the candidate together with them, so a question
-the corpus does not answer ("the capital of Peru") is not turned into one it seems
-to answer. Among accepted candidates the closest wins, then the one sharing a chunk
+other terms, some chunk must hold the candidate together with one of them, so a
+question the corpus does not answer ("the capital of Peru") is not turned into one
+it seems to answer. The nearest spelling wins, then the candidate sharing a chunk
 with more of the question's weight, then the one more chunks hold. A misspelt
 question word at the start ("wat") is read as the question word it is near, which
 carries no weight. Terms the corpus knows are never touched, nor numbers.
