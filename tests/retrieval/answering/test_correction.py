@@ -11,7 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.evaluation import load_cases
-from retrieval.answering.correction import match_case, max_edits
+from retrieval.answering.correction import (
+    is_acronym,
+    match_case,
+    max_edits,
+    swapped_stop_word,
+)
 from retrieval.text.analysis import spans, word_term
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -70,13 +75,27 @@ def test_corrections_keep_the_typed_case(word, typed, shown):
 
 
 def test_longer_words_may_take_more_edits():
-    assert [max_edits("ab"), max_edits("wat"), max_edits("peru"), max_edits("kalas")] == [
-        0,
-        1,
-        1,
-        2,
-    ]
-    assert max_edits("zelenksy") == 2
+    words = ["ab", "wat", "peru", "kalas", "kallas", "zelenksy"]
+    assert [max_edits(w) for w in words] == [0, 1, 1, 1, 2, 2]
+
+
+def test_acronyms_are_not_guessed_at():
+    assert is_acronym("CEO", "When did Faust become CEO?")
+    assert is_acronym("IRAs", "Who backs automatic IRAs?")
+    assert not is_acronym("McAuliffe", "What did Mr. McAuliffe say?")
+    assert not is_acronym("KALAS", "WHAT DID KALAS SAY")  # a question typed in capitals
+
+
+def test_a_swapped_stop_word_is_read_as_it_but_not_a_changed_one():
+    assert swapped_stop_word("thier") == "their" and swapped_stop_word("teh") == "the"
+    assert swapped_stop_word("peru") is None  # "per" is a letter less, not a swap
+    assert swapped_stop_word("bus") is None  # "but" is a letter changed
+
+
+def test_a_swapped_stop_word_carries_no_weight(shared_engine):
+    query = shared_engine.analyse("what did thier leaders say about troops")
+    assert query.corrected == "what did their leaders say about troops"
+    assert query.corrected_marks == () and not query.unseen
 
 
 # -- generated typos ------------------------------------------------------------------------
