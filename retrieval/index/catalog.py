@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.config import ChunkingConfig
+from retrieval.index import workers as worker_pool
 from retrieval.index.bm25 import Forward
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
@@ -172,8 +171,7 @@ def _records(
         records = (read_record(p, root, chunking, allowed) for p in paths)
         yield from _report(records, len(paths), progress)
         return
-    # forkserver: safe to start from a process that already runs threads (the bot).
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with worker_pool.pool(workers) as pool:
         chunksize = max(1, min(64, len(paths) // (workers * 8)))
         n = len(paths)
         results = pool.map(
