@@ -94,6 +94,7 @@ class Engine:
             config.index.workers,
             progress,
             config.corpus_allow_outside,
+            config.index.memory_mb,
         )
         return cls._assemble(config, catalog, None if changed else index)
 
@@ -109,6 +110,7 @@ class Engine:
             self.config.index.workers,
             progress,
             self.config.corpus_allow_outside,
+            self.config.index.memory_mb,
         )
         return self._assemble(self.config, catalog, None) if changed else None
 
@@ -123,7 +125,9 @@ class Engine:
             raise no_articles(config.corpus, len(catalog.files), catalog.skipped)
         if index is None:
             forward = catalog.forward.select(rows)
-            index = BM25Index.from_forward(forward, catalog.vocabulary, _params(config))
+            index = BM25Index.from_forward(
+                forward, catalog.vocabulary, _params(config), config.index.memory_mb
+            )
             if config.index.persist:
                 saved = store.location(config.index.path, config.corpus)
                 try:

@@ -18,17 +18,25 @@ text).
 
 from __future__ import annotations
 
-import itertools
 import math
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from pathlib import Path
 
 import numpy as np
 
-TF_DTYPE = np.uint16
-TF_MAX = int(np.iinfo(TF_DTYPE).max)
+from retrieval.index.forward import Forward
+from retrieval.index.segments import (
+    DEFAULT_MEMORY_MB,
+    SegmentWriter,
+    document_frequencies,
+    invert,
+    postings_budget,
+)
+
+IMPACT_BLOCK = 1 << 20  # postings per step when computing per-term bounds
 
 
 @dataclass(frozen=True)
@@ -36,66 +44,6 @@ class BM25Params:
     k1: float = 1.5
     b: float = 0.75
     epsilon: float = 0.25
-
-
-@dataclass(frozen=True)
-class Forward:
-    """Per chunk, its distinct term ids and their counts (CSR by chunk)."""
-
-    indptr: np.ndarray  # int64, chunks + 1
-    terms: np.ndarray  # int32 term ids
-    tfs: np.ndarray  # uint16 counts
-
-    @property
-    def size(self) -> int:
-        return len(self.indptr) - 1
-
-    @classmethod
-    def from_docs(cls, docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Forward:
-        """Count each chunk's terms, adding unseen terms to `vocabulary` (in place)."""
-        doc_of, ids = _token_ids(docs, vocabulary)
-        return cls._count(doc_of, ids, len(docs))
-
-    @classmethod
-    def _count(cls, doc_of: np.ndarray, ids: np.ndarray, n: int) -> Forward:
-        """Run-length count (chunk, term) pairs: sort by term within chunk, then group."""
-        order = _stable_order(ids)  # by term...
-        order = order[_stable_order(doc_of[order])]  # ...then by chunk, stably
-        docs, terms = doc_of[order], ids[order]
-        starts = _run_starts(docs, terms)
-        counts = np.diff(np.append(starts, len(order)))
-        if counts.size and counts.max() > TF_MAX:
-            raise ValueError(f"a term occurs more than {TF_MAX} times in one chunk")
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(docs[starts], minlength=n), out=indptr[1:])
-        return cls(indptr, terms[starts].astype(np.int32), counts.astype(TF_DTYPE))
-
-    def lengths(self) -> np.ndarray:
-        """Tokens per chunk (the BM25 document length)."""
-        doc_of = np.repeat(np.arange(self.size), np.diff(self.indptr))
-        return np.bincount(doc_of, weights=self.tfs, minlength=self.size).astype(np.int64)
-
-    def select(self, rows: np.ndarray) -> Forward:
-        """The forward index of some chunks, in the given order."""
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        take = _ranges(starts, lengths)
-        return Forward(indptr, self.terms[take], self.tfs[take])
-
-    @staticmethod
-    def concat(parts: Sequence[Forward]) -> Forward:
-        offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
-        indptr = np.concatenate(
-            [np.zeros(1, dtype=np.int64)]
-            + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)]
-        )
-        return Forward(
-            indptr,
-            np.concatenate([p.terms for p in parts]).astype(np.int32),
-            np.concatenate([p.tfs for p in parts]).astype(TF_DTYPE),
-        )
 
 
 class BM25Index:
@@ -133,47 +81,41 @@ class BM25Index:
         self._scratch = threading.local()
 
     @classmethod
-    def build(cls, docs: Sequence[Sequence[str]], params: BM25Params | None = None) -> BM25Index:
-        """Index token lists (a chunk's terms, repeats counted), inverting them directly."""
+    def build(
+        cls,
+        docs: Sequence[Sequence[str]],
+        params: BM25Params | None = None,
+        memory_mb: float = DEFAULT_MEMORY_MB,
+        spill: Path | None = None,
+    ) -> BM25Index:
+        """Index token lists (a chunk's terms, repeats counted) in bounded memory.
+
+        Chunks fill a RAM buffer of `memory_mb`, flushed as segments to a temporary
+        folder (in `spill`, else the system's), which are then inverted one by one.
+        """
         vocabulary: dict[str, int] = {}
-        doc_of, ids = _token_ids(docs, vocabulary)
-        order = _stable_order(ids)  # by term; chunk order (and so sorted ids) kept within
-        terms, chunks = ids[order], doc_of[order]
-        del order, ids, doc_of
-        starts = _run_starts(terms, chunks)
-        tfs = np.diff(np.append(starts, terms.size))
-        if tfs.size and tfs.max() > TF_MAX:
-            raise ValueError(f"a term occurs more than {TF_MAX} times in one chunk")
-        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms[starts], minlength=len(vocabulary)), out=indptr[1:])
-        lengths = np.fromiter(map(len, docs), dtype=np.int32, count=len(docs))
-        return cls(
-            list(vocabulary),
-            indptr,
-            chunks[starts],
-            tfs.astype(TF_DTYPE),
-            lengths,
-            params or BM25Params(),
-        )
+        with tempfile.TemporaryDirectory(prefix="newsbot-segments-", dir=spill) as folder:
+            writer = SegmentWriter(vocabulary, memory_mb, Path(folder))
+            writer.add_docs(docs)
+            writer.flush()
+            indptr, doc_ids, tfs, doc_len = invert(writer.segments(), writer.df)
+        return cls(list(vocabulary), indptr, doc_ids, tfs, doc_len, params or BM25Params())
 
     @classmethod
-    def from_forward(cls, forward: Forward, terms: Sequence[str], params: BM25Params) -> BM25Index:
-        """Invert a forward index; terms no chunk holds are dropped from the vocabulary."""
-        n = forward.size
-        doc_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(forward.indptr))
-        order = _stable_order(forward.terms)  # chunk ids stay sorted within each term
-        df = np.bincount(forward.terms, minlength=len(terms))
+    def from_forward(
+        cls,
+        forward: Forward,
+        terms: Sequence[str],
+        params: BM25Params,
+        memory_mb: float = DEFAULT_MEMORY_MB,
+    ) -> BM25Index:
+        """Invert a forward index block by block; terms no chunk holds are dropped."""
+        budget = postings_budget(memory_mb)
+        df = document_frequencies(forward.blocks(budget), len(terms))
+        indptr, doc_ids, tfs, doc_len = invert(forward.blocks(budget), df)
         used = np.flatnonzero(df)
-        indptr = np.zeros(len(used) + 1, dtype=np.int64)
-        np.cumsum(df[used], out=indptr[1:])
-        return cls(
-            [terms[i] for i in used.tolist()],
-            indptr,
-            doc_of[order],
-            forward.tfs[order],
-            forward.lengths().astype(np.int32),
-            params,
-        )
+        indptr = np.concatenate(([0], indptr[used + 1])).astype(np.int64)
+        return cls([terms[i] for i in used.tolist()], indptr, doc_ids, tfs, doc_len, params)
 
     def _weights(self, t: int, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """BM25Okapi's contribution of term t to chunks `ids` with frequencies `tf`."""
@@ -182,13 +124,22 @@ class BM25Index:
         return self.idf[t] * (tf * (k1 + 1) / (tf + self.norm[ids]))
 
     def _max_impacts(self) -> np.ndarray:
-        """Per term, the largest contribution it makes to any chunk (MaxScore's bound)."""
-        if not self.doc_ids.size:
-            return np.zeros(len(self.terms))
-        k1 = self.params.k1
-        tf = self.tfs.astype(np.float64)
-        ratio = tf * (k1 + 1) / (tf + self.norm[self.doc_ids])
-        return self.idf * np.maximum.reduceat(ratio, self.indptr[:-1])
+        """Per term, the largest contribution it makes to any chunk (MaxScore's bound).
+
+        Computed over runs of whole terms of about a million postings, so the float64
+        temporaries stay small whatever the index size."""
+        out = np.zeros(len(self.terms))
+        k1, start = self.params.k1, 0
+        while start < len(self.terms):
+            limit = self.indptr[start] + IMPACT_BLOCK
+            end = int(np.searchsorted(self.indptr, limit, "right")) - 1
+            end = min(max(end, start + 1), len(self.terms))
+            a, b = int(self.indptr[start]), int(self.indptr[end])
+            tf = self.tfs[a:b].astype(np.float64)
+            ratio = tf * (k1 + 1) / (tf + self.norm[self.doc_ids[a:b]])
+            out[start:end] = np.maximum.reduceat(ratio, self.indptr[start:end] - a)
+            start = end
+        return self.idf * out
 
     def term_idf(self, term: str) -> float | None:
         """The index's idf for a term, None when no chunk holds it."""
@@ -313,65 +264,6 @@ def _best(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarra
         candidates, values = candidates[keep], values[keep]
     order = np.lexsort((candidates, -values))[:k]
     return candidates[order].astype(np.int64), values[order]
-
-
-def _token_ids(
-    docs: Sequence[Sequence[str]], vocabulary: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk of each token, term id of each token); unseen terms join `vocabulary`.
-
-    One pass in C over all tokens: setdefault records each new term with the position
-    of its first occurrence, which a lookup table then turns into consecutive ids.
-    """
-    n = len(docs)
-    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
-    total = int(lengths.sum())
-    known = len(vocabulary)
-    raw = np.fromiter(
-        map(vocabulary.setdefault, chain.from_iterable(docs), itertools.count(known)),
-        dtype=np.int64,
-        count=total,
-    )
-    fresh = list(itertools.islice(vocabulary, known, None))
-    positions = np.fromiter((vocabulary[t] for t in fresh), dtype=np.int64, count=len(fresh))
-    remap = np.zeros(known + total, dtype=np.int32)
-    remap[:known] = np.arange(known, dtype=np.int32)
-    remap[positions] = np.arange(known, known + len(fresh), dtype=np.int32)
-    for i, t in enumerate(fresh):
-        vocabulary[t] = known + i
-    ids = remap[raw]
-    doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
-    return doc_of, ids
-
-
-def _stable_order(keys: np.ndarray) -> np.ndarray:
-    """A stable argsort of non-negative int32 keys, as two 16-bit radix passes."""
-    keys = keys.astype(np.int64, copy=False)
-    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    if keys.size == 0 or keys.max() <= 0xFFFF:
-        return low
-    high = (keys[low] >> 16).astype(np.uint16)
-    return low[np.argsort(high, kind="stable")]
-
-
-def _run_starts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Indices where the pair (a[i], b[i]) differs from the previous pair."""
-    if a.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.empty(a.size, dtype=bool)
-    change[0] = True
-    np.not_equal(a[1:], a[:-1], out=change[1:])
-    change[1:] |= b[1:] != b[:-1]
-    return np.flatnonzero(change)
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated aranges [s, s + n) for each (s, n), vectorised."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.cumsum(np.concatenate(([0], lengths[:-1]))), lengths)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 def _okapi_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:

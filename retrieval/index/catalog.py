@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ import numpy as np
 
 from retrieval.config import ChunkingConfig
 from retrieval.index import workers as worker_pool
-from retrieval.index.bm25 import Forward
+from retrieval.index.forward import Forward, token_ids
+from retrieval.index.segments import DEFAULT_MEMORY_MB, SegmentWriter
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
 from retrieval.reading.ingest import (
@@ -47,12 +49,24 @@ class FileState:
 
 @dataclass(frozen=True)
 class FileRecord:
-    """One file's contribution: its articles, their chunks and their terms."""
+    """One file's contribution: its articles, their chunks and their terms.
+
+    Terms travel from the worker as int32 ids into the file's own small vocabulary
+    (in order of first occurrence), not as lists of strings: far less to pickle,
+    and the parent maps only each distinct term to its global id.
+    """
 
     articles: list[Article]
     chunks: list[Chunk]  # article indices point into `articles`
-    terms: list[list[str]]  # per chunk, its index terms
+    vocabulary: list[str]  # the file's distinct terms, in order of first occurrence
+    ids: np.ndarray  # int32 per token, chunk after chunk: indices into `vocabulary`
+    lengths: np.ndarray  # int64 tokens per chunk
     skipped: list[Skipped]
+
+    def global_ids(self, vocabulary: dict[str, int]) -> np.ndarray:
+        """The tokens' ids in `vocabulary`, adding unseen terms in order of first occurrence."""
+        known = [vocabulary.setdefault(t, len(vocabulary)) for t in self.vocabulary]
+        return np.asarray(known, dtype=np.int32)[self.ids]
 
 
 @dataclass
@@ -118,7 +132,10 @@ def read_record(
     """Parse, chunk and analyse one file (runs in a worker process)."""
     articles, skipped = read_file(path, root, allowed)
     chunks, terms = analyze_articles(articles, chunking)
-    return FileRecord(articles, chunks, terms, skipped)
+    vocabulary: dict[str, int] = {}
+    ids = token_ids(terms, vocabulary)
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped)
 
 
 def _changed(
@@ -198,10 +215,13 @@ def update(
     workers: int = 1,
     progress: Progress | None = None,
     allowed: Sequence[Path] = (),
+    memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> tuple[Catalog, bool]:
     """The catalog of `root` now, reusing `previous` for unchanged files; and whether it changed.
 
-    `allowed`: folders outside `root` that links in the corpus may lead into.
+    `allowed`: folders outside `root` that links in the corpus may lead into. New files'
+    terms go through a RAM buffer of `memory_mb`, flushed to segments in a temporary
+    folder, so reading a big corpus never holds its token lists at once.
     """
     if not root.is_dir():
         raise CorpusError(
@@ -224,19 +244,20 @@ def update(
             rows.append(row)
             chunks.append(_renumber(chunk, new_index[chunk.article]))
     vocabulary = {t: i for i, t in enumerate(previous.vocabulary)}
-    parts = [previous.forward.select(np.asarray(rows, dtype=np.int64))]
+    kept = previous.forward.select(np.asarray(rows, dtype=np.int64))
     skipped = [s for s in previous.skipped if s.file not in redo]
-    new_terms: list[list[str]] = []
-    for record in _records(root, allowed, todo, chunking, workers, progress):
-        for item in record.skipped:
-            log.warning("skipped %s: %s", item.where, item.reason)
-        base = len(articles)
-        articles += record.articles
-        chunks += [_renumber(c, base + c.article) for c in record.chunks]
-        new_terms += record.terms
-        skipped += record.skipped
-    parts.append(Forward.from_docs(new_terms, vocabulary))
-    catalog = Catalog(states, articles, chunks, Forward.concat(parts), list(vocabulary), skipped)
+    with tempfile.TemporaryDirectory(prefix="newsbot-segments-") as folder:
+        writer = SegmentWriter(vocabulary, memory_mb, Path(folder))
+        for record in _records(root, allowed, todo, chunking, workers, progress):
+            for item in record.skipped:
+                log.warning("skipped %s: %s", item.where, item.reason)
+            base = len(articles)
+            articles += record.articles
+            chunks += [_renumber(c, base + c.article) for c in record.chunks]
+            writer.add_ids(record.global_ids(vocabulary), record.lengths)
+            skipped += record.skipped
+        forward = Forward.concat([kept, *writer.segments()])
+    catalog = Catalog(states, articles, chunks, forward, list(vocabulary), skipped)
     return catalog, True
 
 

@@ -1,0 +1,152 @@
+"""The forward index: per chunk, its distinct term ids and their counts.
+
+It is what the catalog keeps (so the BM25 index can be rebuilt after an update
+without re-reading text) and what segments are made of. Term ids come from one
+vocabulary dict, in order of first occurrence.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+
+TF_DTYPE = np.uint16
+TF_MAX = int(np.iinfo(TF_DTYPE).max)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Per chunk, its distinct term ids and their counts (CSR by chunk)."""
+
+    indptr: np.ndarray  # int64, chunks + 1
+    terms: np.ndarray  # int32 term ids
+    tfs: np.ndarray  # uint16 counts
+
+    @property
+    def size(self) -> int:
+        return len(self.indptr) - 1
+
+    @classmethod
+    def from_docs(cls, docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Forward:
+        """Count each chunk's terms, adding unseen terms to `vocabulary` (in place)."""
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        return cls.count(token_ids(docs, vocabulary), lengths)
+
+    @classmethod
+    def count(cls, ids: np.ndarray, lengths: np.ndarray) -> Forward:
+        """Run-length count (chunk, term) pairs of token ids: sort by term within chunk, group."""
+        n = len(lengths)
+        doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        order = stable_order(ids)  # by term...
+        order = order[stable_order(doc_of[order])]  # ...then by chunk, stably
+        docs, terms = doc_of[order], ids[order]
+        del order, doc_of
+        starts = run_starts(docs, terms)
+        counts = np.diff(np.append(starts, len(terms)))
+        if counts.size and counts.max() > TF_MAX:
+            raise ValueError(f"a term occurs more than {TF_MAX} times in one chunk")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docs[starts], minlength=n), out=indptr[1:])
+        return cls(indptr, terms[starts].astype(np.int32), counts.astype(TF_DTYPE))
+
+    def lengths(self) -> np.ndarray:
+        """Tokens per chunk (the BM25 document length)."""
+        doc_of = np.repeat(np.arange(self.size), np.diff(self.indptr))
+        return np.bincount(doc_of, weights=self.tfs, minlength=self.size).astype(np.int64)
+
+    def blocks(self, postings: int) -> Iterator[Forward]:
+        """Consecutive runs of chunks holding about `postings` postings each (views)."""
+        start = 0
+        while start < self.size:
+            end = int(np.searchsorted(self.indptr, self.indptr[start] + postings, "right")) - 1
+            end = min(max(end, start + 1), self.size)
+            a, b = int(self.indptr[start]), int(self.indptr[end])
+            yield Forward(self.indptr[start : end + 1] - a, self.terms[a:b], self.tfs[a:b])
+            start = end
+
+    def select(self, rows: np.ndarray, postings: int = 1 << 22) -> Forward:
+        """The forward index of some chunks, in the given order (built `postings` at a time)."""
+        if len(rows) == self.size and np.array_equal(rows, np.arange(self.size)):
+            return self
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        terms = np.empty(int(indptr[-1]), dtype=np.int32)
+        tfs = np.empty(int(indptr[-1]), dtype=TF_DTYPE)
+        step = max(1, postings * len(rows) // max(1, int(indptr[-1])))
+        for i in range(0, len(rows), step):  # the gather index stays small
+            take = ranges(starts[i : i + step], lengths[i : i + step])
+            terms[indptr[i] : indptr[min(i + step, len(rows))]] = self.terms[take]
+            tfs[indptr[i] : indptr[min(i + step, len(rows))]] = self.tfs[take]
+        return Forward(indptr, terms, tfs)
+
+    @staticmethod
+    def concat(parts: Sequence[Forward]) -> Forward:
+        offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+        indptr = np.concatenate(
+            [np.zeros(1, dtype=np.int64)]
+            + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)]
+        )
+        return Forward(
+            indptr,
+            np.concatenate([p.terms for p in parts], dtype=np.int32),
+            np.concatenate([p.tfs for p in parts], dtype=TF_DTYPE),
+        )
+
+
+def token_ids(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> np.ndarray:
+    """The term id of each token (int32), chunk after chunk; unseen terms join `vocabulary`.
+
+    One pass in C over all tokens: setdefault records each new term with the position
+    of its first occurrence, which a lookup table then turns into consecutive ids.
+    """
+    total = sum(map(len, docs))
+    known = len(vocabulary)
+    raw = np.fromiter(
+        map(vocabulary.setdefault, chain.from_iterable(docs), itertools.count(known)),
+        dtype=np.int64,
+        count=total,
+    )
+    fresh = list(itertools.islice(vocabulary, known, None))
+    positions = np.fromiter((vocabulary[t] for t in fresh), dtype=np.int64, count=len(fresh))
+    remap = np.zeros(known + total, dtype=np.int32)
+    remap[:known] = np.arange(known, dtype=np.int32)
+    remap[positions] = np.arange(known, known + len(fresh), dtype=np.int32)
+    for i, t in enumerate(fresh):
+        vocabulary[t] = known + i
+    return remap[raw]
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """A stable argsort of non-negative int32 keys, as two 16-bit radix passes."""
+    keys = keys.astype(np.int64, copy=False)
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if keys.size == 0 or keys.max() <= 0xFFFF:
+        return low
+    high = (keys[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]
+
+
+def run_starts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Indices where the pair (a[i], b[i]) differs from the previous pair."""
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.empty(a.size, dtype=bool)
+    change[0] = True
+    np.not_equal(a[1:], a[:-1], out=change[1:])
+    change[1:] |= b[1:] != b[:-1]
+    return np.flatnonzero(change)
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [s, s + n) for each (s, n), vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(np.concatenate(([0], lengths[:-1]))), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
