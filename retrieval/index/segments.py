@@ -49,11 +49,19 @@ class SegmentWriter:
         self._buffered = 0
 
     def add_docs(self, docs: Sequence[Sequence[str]]) -> None:
-        """Token lists (a chunk's terms, repeats counted)."""
-        for i in range(0, len(docs), BATCH_CHUNKS):
-            batch = docs[i : i + BATCH_CHUNKS]
-            lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-            self.add_ids(token_ids(batch, self.vocabulary), lengths)
+        """Token lists (a chunk's terms, repeats counted), mapped a batch at a time.
+
+        A batch is at most BATCH_CHUNKS chunks and never more tokens than the buffer
+        holds, so the buffer overshoots its budget by less than one batch."""
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        ends = np.cumsum(lengths)
+        start = 0
+        while start < len(docs):
+            room = self.limit - self._buffered + (ends[start - 1] if start else 0)
+            end = int(np.searchsorted(ends, room, "right"))
+            end = min(max(end, start + 1), start + BATCH_CHUNKS)
+            self.add_ids(token_ids(docs[start:end], self.vocabulary), lengths[start:end])
+            start = end
 
     def add_ids(self, ids: np.ndarray, lengths: np.ndarray) -> None:
         """Global term ids of consecutive chunks' tokens, and each chunk's token count."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 import Stemmer
 
@@ -40,12 +41,14 @@ STOP_WORDS = frozenset(
 ANALYSIS_VERSION = 3
 
 _CURRENCY = "£$€¥₹"
-_TOKEN = re.compile(
-    rf"(?P<num>[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?)(?![\w])"
-    r"|(?P<acr>(?:[^\W\d_]\.){2,})"
-    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)",
-    re.UNICODE,
-)
+_NUMBER = rf"[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?(?![\w])"
+_ACRONYM = r"(?:[^\W\d_]\.){2,}"
+_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+_TOKEN = re.compile(rf"(?P<num>{_NUMBER})|(?P<acr>{_ACRONYM})|(?P<word>{_WORD})")
+# The same tokens without groups, for analyze: findall then returns plain strings. Which
+# alternative matched shows in the token itself: only numbers start with a digit (\d is
+# str.isdecimal) or a currency sign, and only acronyms end with a dot.
+_TOKEN_TEXT = re.compile(f"{_NUMBER}|{_ACRONYM}|{_WORD}")
 _SUFFIX = re.compile(r"(%|bn|m|k|tn|trn|mn)$")
 
 
@@ -102,9 +105,34 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
             yield m.group(), m.start(), m.end()
 
 
+class _TokenTerms(dict[str, tuple[str, ...]]):
+    """Token -> its index terms (none for a stop word), computed once per distinct token."""
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if token[0].isdecimal() or token[0] in _CURRENCY:
+            terms = tuple(_number_terms(token))
+        elif token.endswith("."):
+            terms = (token,)
+        else:
+            term = word_term(token)
+            terms = () if term is None else (term,)
+        if len(self) >= _WORD_CACHE_MAX:
+            self.clear()
+        self[token] = terms
+        return terms
+
+
+_TOKEN_TERMS = _TokenTerms()
+
+
 def analyze(text: str) -> list[str]:
-    """Index terms of text, in order (repeats kept: BM25 counts them)."""
-    return [term for term, _, _ in spans(text)]
+    """Index terms of text, in order (repeats kept: BM25 counts them).
+
+    The terms of spans(text), found without match objects or spans: tokens come from
+    one findall and their terms from a cache, so indexing stays in C for known tokens.
+    """
+    tokens = _TOKEN_TEXT.findall(fold(text))
+    return list(chain.from_iterable(map(_TOKEN_TERMS.__getitem__, tokens)))
 
 
 def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retrieval.text.analysis import analyze, spans
 from retrieval.text.normalize import fold
 
@@ -30,3 +33,23 @@ def test_spans_point_at_the_original_words():
 def test_fold_keeps_length_for_any_text():
     for text in ["İstanbul ﬁnal", "Straße", "ÅÉÎÕÜ", "emoji 🎉 ok"]:
         assert len(fold(text)) == len(text)
+
+
+# Characters that exercise every token kind and their edges: digits (and non-decimal
+# digit-likes), currency, dots, commas, apostrophes, accents, suffix letters.
+_ALPHABET = "aAéÉbksmnt’'.,%£$€5019²½ -_\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60) | st.text(max_size=40))
+def test_analyze_finds_exactly_the_terms_of_spans(text):
+    assert analyze(text) == [term for term, _, _ in spans(text)]
+
+
+def test_analyze_equals_spans_on_the_corpora():
+    from helpers import BUNDLED_CORPUS, shared_path
+
+    files = [*BUNDLED_CORPUS.iterdir(), *shared_path("corpus").iterdir()]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert analyze(text) == [term for term, _, _ in spans(text)], path.name
