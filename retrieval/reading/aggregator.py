@@ -17,7 +17,7 @@ from datetime import datetime
 
 from retrieval.models import Article
 from retrieval.reading.dates import date_fields
-from retrieval.text.normalize import clean_line, fold_key
+from retrieval.text.normalize import clean_line, fold_key, may_contain
 
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -62,6 +62,16 @@ _PROMO = re.compile(
     r"|download .{0,40}\bapp\b.{0,40}(?:store|today|now)|from your preferred app store",
     re.IGNORECASE,
 )
+# Words every match of _PROMO contains: a line without them skips the slow regex.
+_PROMO_WORDS = (
+    "free for",
+    "unlimited access",
+    "subscribe",
+    "broaden your horizons",
+    "sign up",
+    "download",
+    "from your preferred app store",
+)
 _PROMO_MAX_WORDS = 60
 
 
@@ -83,6 +93,8 @@ def is_boilerplate(line: str) -> bool:
 def is_junk(line: str) -> bool:
     if _JUNK_LINE.match(line):
         return True
+    if not may_contain(line, _PROMO_WORDS):
+        return False
     return bool(_PROMO.search(line)) and len(line.split()) <= _PROMO_MAX_WORDS
 
 

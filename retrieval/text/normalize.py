@@ -18,15 +18,19 @@ _INLINE_JUNK = re.compile(
     r"|Sign in to (?:access|view) your (?:portfolio|watchlist|account))\s*",
     re.IGNORECASE,
 )
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+# Words every match of _INLINE_JUNK contains: a line without them skips the slow regex.
+_INLINE_JUNK_WORDS = ("data", "your")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")  # never in ASCII text
 _NON_WORD = re.compile(r"[\W_]+")
 
 
 def clean_line(line: str) -> str:
     """Normalise one raw line: Unicode NFC, no invisible marks, no widget errors."""
     line = unicodedata.normalize("NFC", line)
-    line = _INVISIBLE.sub("", line)
-    line = _INLINE_JUNK.sub(" ", line)
+    if not line.isascii():
+        line = _INVISIBLE.sub("", line)
+    if may_contain(line, _INLINE_JUNK_WORDS):
+        line = _INLINE_JUNK.sub(" ", line)
     return " ".join(line.split())
 
 
@@ -53,6 +57,19 @@ def fold(text: str) -> str:
     Keeping the length lets term spans found in the folded text index the original.
     """
     return text.translate(_FOLD_TABLE)
+
+
+# What re.IGNORECASE also equates with a lower-case ASCII letter, beyond str.lower():
+# dotted capital I (whose full lower case is two characters), dotless i and long s.
+_LOOSE_CASE = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def may_contain(line: str, words: tuple[str, ...]) -> bool:
+    """Whether one of the lower-case ASCII `words` occurs in line, ignoring case exactly
+    as re.IGNORECASE does: a cheap test that lets a line skip a slow case-insensitive
+    regex whose every match contains one of the words."""
+    folded = line.translate(_LOOSE_CASE).lower()
+    return any(word in folded for word in words)
 
 
 def fold_key(text: str) -> str:
