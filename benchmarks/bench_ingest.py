@@ -1,14 +1,18 @@
 """Benchmark the whole ingest pipeline: read, clean, chunk (tiktoken), analyse, index, save.
 
-    python benchmarks/bench_ingest.py --pages 2000 --html-pages 500 --workers 2 [--json FILE]
+    python benchmarks/bench_ingest.py --pages 2000 --html-pages 500 --workers 2 \
+        [--memory-mb 256] [--json FILE]
 
 Writes a seeded folder of aggregator pages (a main article with a glued publisher line,
 furniture, and related entries, like the pages newsbot was built for) to a temporary
 folder, then times `Engine.from_config` on it with the given number of worker processes,
-and a restart on the unchanged folder (load the saved index, answer a first question).
-Then the same for a folder of saved web pages (.html as a browser saves them: head with
-<meta> and JSON-LD, scripts, cookie banner, navigation, the article, related links,
-comments, footer), so that pages/s can be compared between the two readers.
+a restart on the unchanged folder (load the saved index, answer a first question), and a
+change of one file (re-read it, rebuild and save the index, answer). Then the same for a
+folder of saved web pages (.html as a browser saves them: head with <meta> and JSON-LD,
+scripts, cookie banner, navigation, the article, related links, comments, footer), so that
+pages/s can be compared between the two readers. Peak memory is the whole pipeline's: the
+resident memory of this process and of its worker processes together, sampled every 20 ms,
+above this process's memory before.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +36,52 @@ import synthetic
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config
+
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    parents, rss = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry.name}/statm") as f:
+                resident = int(f.read().split()[1])
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        rss[pid] = resident
+    tree, frontier = {root}, {root}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - tree
+        tree |= frontier
+    return sum(rss.get(p, 0) for p in tree) * PAGE_MB
+
+
+class TreePeak:
+    """The peak of tree_rss_mb(this process) while the block runs, above its start."""
+
+    def __enter__(self) -> TreePeak:
+        self.base = self.peak = tree_rss_mb(os.getpid())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak -= self.base
+
 
 PUBLISHERS = ["Telegraph", "The Guardian", "Harbour Herald", "Axios", "The Hill", "Yahoo"]
 
@@ -117,32 +169,53 @@ def write_html_pages(folder: Path, pages: int, seed: int = 5) -> None:
         (folder / f"page_{p:06d}.html").write_text(text, encoding="utf-8")
 
 
-def run(tmp: Path, name: str, pages: int, workers: int, write) -> dict[str, float | int]:
-    """Index a fresh folder of `pages` pages, then restart on it; the figures of one reader."""
+def run(
+    tmp: Path, name: str, pages: int, workers: int, memory_mb: int, write
+) -> dict[str, float | int]:
+    """Index a fresh folder of `pages` pages, restart on it, change one file: one reader's
+    figures."""
     corpus = tmp / name
     corpus.mkdir()
     write(corpus, pages)
     config = Config().with_corpus(corpus)
     index = dataclasses.replace(
-        config.index, persist=True, path=tmp / f"{name}-index", workers=workers
+        config.index,
+        persist=True,
+        path=tmp / f"{name}-index",
+        workers=workers,
+        memory_mb=memory_mb,
     )
     config = dataclasses.replace(config, index=index)
-    start = time.perf_counter()
-    engine = Engine.from_config(config)
-    seconds = time.perf_counter() - start
+    with TreePeak() as memory:
+        start = time.perf_counter()
+        engine = Engine.from_config(config)
+        seconds = time.perf_counter() - start
+    articles, chunks = len(engine.articles), len(engine.chunks)
+    del engine  # the restarted engine replaces it
     # A restart on the unchanged corpus: load the saved index, answer one question.
     question = " ".join(synthetic.vocabulary(20_000)[100:104])
     start = time.perf_counter()
-    Engine.from_config(config).ask(question)
+    restarted = Engine.from_config(config)
+    restarted.ask(question)
     restart_s = time.perf_counter() - start
+    # One changed file: re-read it, rebuild the index, save, answer.
+    page = min(corpus.iterdir())
+    page.write_text(page.read_text(encoding="utf-8") + "\nA late paragraph.\n", "utf-8")
+    start = time.perf_counter()
+    refreshed = restarted.refreshed()
+    assert refreshed is not None
+    refreshed.ask(question)
+    change_s = time.perf_counter() - start
     return {
         "pages": pages,
-        "articles": len(engine.articles),
-        "chunks": len(engine.chunks),
+        "articles": articles,
+        "chunks": chunks,
         "seconds": round(seconds, 2),
         "pages_per_s": round(pages / seconds, 1),
-        "chunks_per_s": round(len(engine.chunks) / seconds),
+        "chunks_per_s": round(chunks / seconds),
+        "peak_mb": round(memory.peak),
         "restart_first_answer_s": round(restart_s, 2),
+        "one_file_changed_s": round(change_s, 2),
     }
 
 
@@ -151,12 +224,14 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--html-pages", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-mb", type=int, default=Config().index.memory_mb)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        aggregator = run(Path(tmp), "aggregator", args.pages, args.workers, write_pages)
-        html = run(Path(tmp), "html", args.html_pages, args.workers, write_html_pages)
-    row = {"workers": args.workers, "aggregator": aggregator, "html": html}
+        folder, workers, memory = Path(tmp), args.workers, args.memory_mb
+        aggregator = run(folder, "aggregator", args.pages, workers, memory, write_pages)
+        html = run(folder, "html", args.html_pages, workers, memory, write_html_pages)
+    row = {"workers": workers, "memory_mb": memory, "aggregator": aggregator, "html": html}
     print(json.dumps(row))
     if args.json:
         args.json.write_text(json.dumps(row, indent=1))

@@ -2,6 +2,10 @@
 
     python benchmarks/bench_retrieval.py --sizes 10000,100000,1000000 --json results.json
 
+newsbot builds in one process with its default RAM buffer (index.memory_mb, 256 MB; change
+it with --memory-mb), spilling segments to the system's temporary folder; tantivy builds
+with one indexing thread and a 512 MB heap.
+
 For each size: generate a seeded synthetic corpus (benchmarks/synthetic.py); build every
 installed implementation, each in its own forked process so that its build time, peak and
 kept memory (RSS above the process's baseline) are its own; then time top-10 queries
@@ -33,8 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import synthetic
 
 from retrieval.index.bm25 import BM25Index
+from retrieval.index.segments import DEFAULT_MEMORY_MB
 
 K = 10
+MEMORY_MB = [DEFAULT_MEMORY_MB]  # newsbot's RAM buffer, set from --memory-mb
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -78,7 +84,7 @@ class Impl:
 def newsbot_impl() -> Impl:
     return Impl(
         "newsbot",
-        BM25Index.build,
+        lambda docs: BM25Index.build(docs, memory_mb=MEMORY_MB[0]),
         lambda index, q: tuple(a.tolist() for a in index.top_k(q, K)),  # type: ignore[union-attr]
     )
 
@@ -254,7 +260,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB)
     args = parser.parse_args()
+    MEMORY_MB[0] = args.memory_mb
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         rows += run(size, args.queries)
