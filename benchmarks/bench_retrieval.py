@@ -171,14 +171,14 @@ def serve(make: Callable[[], Impl], conn: Connection) -> None:
             conn.send(index.get_scores(q)[extra].tolist())  # type: ignore[union-attr]
 
 
-def run(size: int, queries: int) -> list[dict]:
+def run(size: int, queries: int, skip: frozenset[str] = frozenset()) -> list[dict]:
     print(f"\n== {size:,} chunks: generating…", flush=True)
     DOCS[:] = synthetic.corpus(size)
     qs = synthetic.queries(queries)
     makers = {"newsbot": newsbot_impl, "rank_bm25": lambda: rank_bm25_impl(size)}
-    if bm25s_impl() is not None:
+    if bm25s_impl() is not None and "bm25s" not in skip:
         makers["bm25s"] = bm25s_impl
-    if tantivy_impl() is not None:
+    if tantivy_impl() is not None and "tantivy" not in skip:
         makers["tantivy"] = tantivy_impl
     context = multiprocessing.get_context("fork")
     workers, rows = {}, []
@@ -261,11 +261,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB)
+    parser.add_argument("--skip", default="", help="comma-separated: bm25s, tantivy")
     args = parser.parse_args()
     MEMORY_MB[0] = args.memory_mb
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += run(size, args.queries)
+        rows += run(size, args.queries, frozenset(filter(None, args.skip.split(","))))
         print(table(rows), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
