@@ -1,6 +1,6 @@
 """The fast pipeline (worker processes sending term ids, segments, the cached analyser) gives
-the chunks, terms and rankings of the plain one: read, chunk and analyse file by file with
-spans(), count, score with BM25Okapi."""
+the chunks, terms and rankings of the plain one: read, chunk and analyse file by file in
+this process with spans(), score with BM25Okapi."""
 
 from collections import Counter
 from itertools import chain
@@ -12,45 +12,41 @@ from rank_bm25 import BM25Okapi
 
 import retrieval.index.catalog as catalog_module
 from retrieval.answering.engine import Engine
-from retrieval.answering.snippets import indexed_text
 from retrieval.config import Config
-from retrieval.index.catalog import update
+from retrieval.index.catalog import analyze_articles, update
 from retrieval.reading.ingest import corpus_files, read_file
-from retrieval.text.analysis import spans
-from retrieval.text.chunking import chunk_article, token_counter
+from retrieval.text import analysis
 
 QUESTIONS = ["night tram service", "river sewage fine", "Ukraine troops coalition", "ferry"]
 
 
+def _spans_terms(text):
+    """Terms the plain way: one match object and span per token."""
+    return [term for term, _, _ in analysis.spans(text)]
+
+
 def _plain(root, chunking):
-    """Articles, chunks (article, paragraph, start, end, text) and terms, the simple way."""
-    count = token_counter(chunking.encoding)
+    """Articles, chunks (article, paragraph, start, end, text) and terms, file by file."""
     articles, chunks, terms = [], [], []
     for path in corpus_files(root):
         found, _ = read_file(path, root)
-        for article in found:
-            for c in chunk_article(article, len(articles), *_limits(chunking), count):
-                chunks.append((c.article, c.paragraph, c.start, c.end, c.text))
-                text = indexed_text(c.text, article.headline)
-                terms.append(_terms(text))
-            articles.append(article)
+        found_chunks, found_terms = analyze_articles(found, chunking)
+        chunks += [
+            (len(articles) + c.article, c.paragraph, c.start, c.end, c.text) for c in found_chunks
+        ]
+        terms += found_terms
+        articles += found
     return articles, chunks, terms
-
-
-def _terms(text):
-    return [term for term, _, _ in spans(text)]
-
-
-def _limits(chunking):
-    return chunking.max_tokens, chunking.min_tokens
 
 
 @pytest.mark.parametrize("corpus", ["bundled", "shared"])
 def test_fast_pipeline_gives_the_plain_pipelines_chunks_terms_and_rankings(corpus, monkeypatch):
     root = BUNDLED_CORPUS if corpus == "bundled" else shared_path("corpus")
     config = Config().with_corpus(root)
-    articles, chunks, terms = _plain(root, config.chunking)
-    monkeypatch.setattr(catalog_module, "POOL_MIN_FILES", 1)  # use worker processes
+    with monkeypatch.context() as patch:
+        patch.setattr(analysis, "analyze", _spans_terms)  # here only: workers run the fast one
+        articles, chunks, terms = _plain(root, config.chunking)
+    monkeypatch.setattr(catalog_module, "POOL_MIN_FILES", 1)  # every file in a worker process
     catalog, _ = update(root, config.chunking, workers=2, memory_mb=0.002)  # many segments
 
     assert catalog.articles == articles
@@ -64,13 +60,12 @@ def test_fast_pipeline_gives_the_plain_pipelines_chunks_terms_and_rankings(corpu
         assert got == Counter(expected), row
 
     engine = Engine.from_config(config)
-    docs = [
-        _terms(indexed_text(c.text, engine.articles[c.article].headline)) for c in engine.chunks
-    ]
-    reference = BM25Okapi(docs)
+    live = engine.catalog.live()[2]  # the rows of the chunks the engine serves
+    reference = BM25Okapi([terms[row] for row in live.tolist()])
     for question in QUESTIONS:
-        expected = reference.get_scores(_terms(question))
-        hits = engine.search(question, 10)
+        query = _spans_terms(question)
+        expected = reference.get_scores(query)
+        ids, scores = engine.index.top_k(query, 10)
         best = np.sort(expected[expected > 0])[::-1][:10]
-        np.testing.assert_allclose([h.score for h in hits], best, rtol=1e-9)
-        np.testing.assert_allclose(expected[[h.chunk for h in hits]], best, rtol=1e-9)
+        np.testing.assert_allclose(scores, best, rtol=1e-9)
+        np.testing.assert_allclose(expected[ids], best, rtol=1e-9)
