@@ -13,7 +13,8 @@ The top k is exact; heavy queries with very common words stay cheap.
 
 Analysis lives elsewhere: the index only sees token lists (or a forward index
 of term ids, which is what lets it be rebuilt after updates without re-reading
-text).
+text). Building goes through bounded segments (retrieval/index/segments.py), so
+its memory is the final arrays plus a RAM buffer, whatever the corpus size.
 """
 
 from __future__ import annotations
