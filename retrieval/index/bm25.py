@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.index.forward import Forward
+from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.segments import (
     DEFAULT_MEMORY_MB,
     SegmentWriter,
@@ -94,7 +94,7 @@ class BM25Index:
         Chunks fill a RAM buffer of `memory_mb`, flushed as segments to a temporary
         folder (in `spill`, else the system's), which are then inverted one by one.
         """
-        vocabulary: dict[str, int] = {}
+        vocabulary = Vocabulary()
         with tempfile.TemporaryDirectory(prefix="newsbot-segments-", dir=spill) as folder:
             writer = SegmentWriter(vocabulary, memory_mb, Path(folder))
             writer.add_docs(docs)

@@ -19,7 +19,7 @@ import numpy as np
 
 from retrieval.config import ChunkingConfig
 from retrieval.index import workers as worker_pool
-from retrieval.index.forward import Forward, token_ids
+from retrieval.index.forward import Forward, Vocabulary, token_ids
 from retrieval.index.segments import DEFAULT_MEMORY_MB, SegmentWriter
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
@@ -132,7 +132,7 @@ def read_record(
     """Parse, chunk and analyse one file (runs in a worker process)."""
     articles, skipped = read_file(path, root, allowed)
     chunks, terms = analyze_articles(articles, chunking)
-    vocabulary: dict[str, int] = {}
+    vocabulary = Vocabulary()
     ids = token_ids(terms, vocabulary)
     lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
     return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped)
@@ -243,7 +243,7 @@ def update(
         if chunk.article in new_index:
             rows.append(row)
             chunks.append(_renumber(chunk, new_index[chunk.article]))
-    vocabulary = {t: i for i, t in enumerate(previous.vocabulary)}
+    vocabulary = Vocabulary({t: i for i, t in enumerate(previous.vocabulary)})
     kept = previous.forward.select(np.asarray(rows, dtype=np.int64))
     skipped = [s for s in previous.skipped if s.file not in redo]
     with tempfile.TemporaryDirectory(prefix="newsbot-segments-") as folder:

@@ -16,6 +16,15 @@ import numpy as np
 
 TF_DTYPE = np.uint16
 TF_MAX = int(np.iinfo(TF_DTYPE).max)
+LOW_32 = 0xFFFFFFFF  # the low half of an int64 that packs two non-negative int32
+
+
+class Vocabulary(dict[str, int]):
+    """Term -> id; looking up an unseen term gives it the next id (in C for known terms)."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = new = len(self)
+        return new
 
 
 @dataclass(frozen=True)
@@ -38,20 +47,22 @@ class Forward:
 
     @classmethod
     def count(cls, ids: np.ndarray, lengths: np.ndarray) -> Forward:
-        """Run-length count (chunk, term) pairs of token ids: sort by term within chunk, group."""
+        """Count (chunk, term) pairs of token ids: one sort of the pairs packed in int64.
+
+        A chunk's tokens come consecutively, so packing its index above the term id
+        and sorting groups equal pairs; run lengths are the counts."""
         n = len(lengths)
-        doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        order = stable_order(ids)  # by term...
-        order = order[stable_order(doc_of[order])]  # ...then by chunk, stably
-        docs, terms = doc_of[order], ids[order]
-        del order, doc_of
-        starts = run_starts(docs, terms)
-        counts = np.diff(np.append(starts, len(terms)))
+        doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys = np.sort((doc_of << 32) | ids.astype(np.int64))
+        del doc_of
+        starts = run_starts(keys)
+        counts = np.diff(np.append(starts, len(keys)))
         if counts.size and counts.max() > TF_MAX:
             raise ValueError(f"a term occurs more than {TF_MAX} times in one chunk")
+        pairs = keys[starts]
         indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(docs[starts], minlength=n), out=indptr[1:])
-        return cls(indptr, terms[starts].astype(np.int32), counts.astype(TF_DTYPE))
+        np.cumsum(np.bincount(pairs >> 32, minlength=n), out=indptr[1:])
+        return cls(indptr, (pairs & LOW_32).astype(np.int32), counts.astype(TF_DTYPE))
 
     def lengths(self) -> np.ndarray:
         """Tokens per chunk (the BM25 document length)."""
@@ -100,46 +111,25 @@ class Forward:
 
 
 def token_ids(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> np.ndarray:
-    """The term id of each token (int32), chunk after chunk; unseen terms join `vocabulary`.
-
-    One pass in C over all tokens: setdefault records each new term with the position
-    of its first occurrence, which a lookup table then turns into consecutive ids.
-    """
+    """The term id of each token (int32), chunk after chunk; unseen terms join `vocabulary`
+    in order of first occurrence. One pass in C when `vocabulary` is a Vocabulary."""
     total = sum(map(len, docs))
-    known = len(vocabulary)
-    raw = np.fromiter(
-        map(vocabulary.setdefault, chain.from_iterable(docs), itertools.count(known)),
-        dtype=np.int64,
-        count=total,
+    lookup = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+    ids = np.fromiter(
+        map(lookup.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=total
     )
-    fresh = list(itertools.islice(vocabulary, known, None))
-    positions = np.fromiter((vocabulary[t] for t in fresh), dtype=np.int64, count=len(fresh))
-    remap = np.zeros(known + total, dtype=np.int32)
-    remap[:known] = np.arange(known, dtype=np.int32)
-    remap[positions] = np.arange(known, known + len(fresh), dtype=np.int32)
-    for i, t in enumerate(fresh):
-        vocabulary[t] = known + i
-    return remap[raw]
+    if lookup is not vocabulary:
+        vocabulary.update(itertools.islice(lookup.items(), len(vocabulary), None))
+    return ids
 
 
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """A stable argsort of non-negative int32 keys, as two 16-bit radix passes."""
-    keys = keys.astype(np.int64, copy=False)
-    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    if keys.size == 0 or keys.max() <= 0xFFFF:
-        return low
-    high = (keys[low] >> 16).astype(np.uint16)
-    return low[np.argsort(high, kind="stable")]
-
-
-def run_starts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Indices where the pair (a[i], b[i]) differs from the previous pair."""
-    if a.size == 0:
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """Indices where a sorted array's value differs from the previous one."""
+    if keys.size == 0:
         return np.zeros(0, dtype=np.int64)
-    change = np.empty(a.size, dtype=bool)
+    change = np.empty(keys.size, dtype=bool)
     change[0] = True
-    np.not_equal(a[1:], a[:-1], out=change[1:])
-    change[1:] |= b[1:] != b[:-1]
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
     return np.flatnonzero(change)
 
 

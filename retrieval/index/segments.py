@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.index.forward import TF_DTYPE, Forward, stable_order, token_ids
+from retrieval.index.forward import LOW_32, TF_DTYPE, Forward, Vocabulary, token_ids
 
 # Peak bytes per buffered token while a segment is counted: its id and chunk (int32),
 # two radix sort orders (int64) and their temporaries.
@@ -38,7 +38,7 @@ def postings_budget(memory_mb: float) -> int:
 class SegmentWriter:
     """Chunks' term ids in, forward segments on disk out; vocabulary shared and global."""
 
-    def __init__(self, vocabulary: dict[str, int], memory_mb: float, folder: Path) -> None:
+    def __init__(self, vocabulary: Vocabulary, memory_mb: float, folder: Path) -> None:
         self.vocabulary = vocabulary
         self.limit = max(1, int(memory_mb * 2**20) // BYTES_PER_TOKEN)
         self.folder = folder
@@ -124,8 +124,12 @@ def invert(
         block_df = np.bincount(terms, minlength=df.size)
         first = np.zeros(df.size, dtype=np.int64)  # where each term starts in the sorted block
         np.cumsum(block_df[:-1], out=first[1:])
-        order = stable_order(terms)
-        sorted_terms = terms[order]
+        # Sort by term, stably: each term id packed above its position, one int64 sort.
+        packed = (terms.astype(np.int64) << 32) | np.arange(terms.size, dtype=np.int64)
+        packed.sort()
+        order = packed & LOW_32
+        sorted_terms = packed >> 32
+        del packed
         dest = (cursor - first)[sorted_terms]
         dest += np.arange(terms.size, dtype=np.int64)
         del sorted_terms
