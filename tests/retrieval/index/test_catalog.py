@@ -9,6 +9,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config
+from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.index.catalog import update
 from retrieval.text.analysis import analyze, indexed_terms
 
@@ -83,3 +84,28 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
     updated, changed = update(corpus, Config().chunking, catalog)
     assert changed and read == ["wire-briefs.jsonl"]
     assert len(updated.articles) == len(catalog.articles) + 1
+
+
+def test_updates_through_a_tiny_buffer_keep_exact_statistics(tmp_path):
+    """Many flushed segments on the first read and on the update: still BM25Okapi's scores."""
+    corpus = tmp_path / "news"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    chunking = Config().chunking
+    catalog, _ = update(corpus, chunking, memory_mb=0.002)
+    (corpus / "tree-planting.txt").unlink()
+    (corpus / "extra.txt").write_text("Harbour ferry strike\n\nFerry crews walked out over pay.\n")
+    catalog, changed = update(corpus, chunking, catalog, memory_mb=0.002)
+    assert changed
+    articles, chunks, rows = catalog.live()
+    index = BM25Index.from_forward(
+        catalog.forward.select(rows), catalog.vocabulary, BM25Params(), memory_mb=0.002
+    )
+    docs = [
+        indexed_terms(c.text, a.headline, a.section(c.paragraph))
+        for c in chunks
+        for a in [articles[c.article]]
+    ]
+    reference = BM25Okapi(docs)
+    for q in [*QUERIES, "ferry strike pay"]:
+        terms = analyze(q)
+        np.testing.assert_allclose(index.get_scores(terms), reference.get_scores(terms), rtol=1e-12)

@@ -6,7 +6,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.index.bm25 import BM25Index, BM25Params
-from retrieval.index.forward import Forward
+from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.segments import BYTES_PER_TOKEN, SegmentWriter
 
 ARRAYS = ("indptr", "doc_ids", "tfs", "doc_len", "idf", "norm", "max_impact")
@@ -36,7 +36,7 @@ def assert_same_index(a: BM25Index, b: BM25Index) -> None:
 def test_writer_flushes_many_segments_within_its_budget(tmp_path: Path):
     docs = _zipf_docs(3000)
     memory_mb = 2000 * BYTES_PER_TOKEN / 2**20  # about 2,000 tokens per segment
-    writer = SegmentWriter({}, memory_mb, tmp_path)
+    writer = SegmentWriter(Vocabulary(), memory_mb, tmp_path)
     writer.add_docs(docs)
     writer.flush()
     tokens = sum(map(len, docs))
