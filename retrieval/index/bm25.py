@@ -20,7 +20,6 @@ its memory is the final arrays plus a RAM buffer, whatever the corpus size.
 from __future__ import annotations
 
 import math
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from retrieval.index.segments import (
     document_frequencies,
     invert,
     postings_budget,
+    spill_folder,
 )
 
 IMPACT_BLOCK = 1 << 20  # postings per step when computing per-term bounds
@@ -95,8 +95,8 @@ class BM25Index:
         folder (in `spill`, else the system's), which are then inverted one by one.
         """
         vocabulary = Vocabulary()
-        with tempfile.TemporaryDirectory(prefix="newsbot-segments-", dir=spill) as folder:
-            writer = SegmentWriter(vocabulary, memory_mb, Path(folder))
+        with spill_folder(spill) as folder:
+            writer = SegmentWriter(vocabulary, memory_mb, folder)
             writer.add_docs(docs)
             writer.flush()
             indptr, doc_ids, tfs, doc_len = invert(writer.segments(), writer.df)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from retrieval.config import ChunkingConfig
 from retrieval.index import workers as worker_pool
 from retrieval.index.forward import Forward, Vocabulary, token_ids
-from retrieval.index.segments import DEFAULT_MEMORY_MB, SegmentWriter
+from retrieval.index.segments import DEFAULT_MEMORY_MB, SegmentWriter, spill_folder
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
 from retrieval.reading.ingest import (
@@ -246,8 +245,8 @@ def update(
     vocabulary = Vocabulary({t: i for i, t in enumerate(previous.vocabulary)})
     kept = previous.forward.select(np.asarray(rows, dtype=np.int64))
     skipped = [s for s in previous.skipped if s.file not in redo]
-    with tempfile.TemporaryDirectory(prefix="newsbot-segments-") as folder:
-        writer = SegmentWriter(vocabulary, memory_mb, Path(folder))
+    with spill_folder() as folder:
+        writer = SegmentWriter(vocabulary, memory_mb, folder)
         for record in _records(root, allowed, todo, chunking, workers, progress):
             for item in record.skipped:
                 log.warning("skipped %s: %s", item.where, item.reason)

@@ -11,11 +11,14 @@ inverting everything at once: chunk ids stay sorted within every term.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from retrieval.errors import UserError
 from retrieval.index.forward import LOW_32, TF_DTYPE, Forward, Vocabulary, token_ids
 
 # Peak bytes per buffered token while a segment is counted: its id and chunk (int32),
@@ -28,6 +31,25 @@ DEFAULT_MEMORY_MB = 256
 # Chunks mapped to term ids per call when indexing a list of token lists.
 BATCH_CHUNKS = 4096
 _FIELDS = ("indptr", "terms", "tfs")  # a segment's arrays, one .npy file each
+
+
+class SpillError(UserError):
+    """No writable folder for segments; the message says how to give one."""
+
+
+@contextlib.contextmanager
+def spill_folder(parent: Path | None = None) -> Iterator[Path]:
+    """A temporary folder for segments (in `parent`, else the system's), removed after."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="newsbot-segments-", dir=parent)
+    except OSError as exc:
+        where = parent or "any temporary folder"
+        raise SpillError(
+            f"cannot create a folder for index segments in {where} ({exc}); "
+            "set TMPDIR to a writable folder"
+        ) from None
+    with folder as name:
+        yield Path(name)
 
 
 def postings_budget(memory_mb: float) -> int:

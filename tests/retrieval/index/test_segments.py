@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.index.forward import Forward, Vocabulary
-from retrieval.index.segments import BYTES_PER_TOKEN, SegmentWriter
+from retrieval.index.segments import BYTES_PER_TOKEN, SegmentWriter, SpillError
 
 ARRAYS = ("indptr", "doc_ids", "tfs", "doc_len", "idf", "norm", "max_impact")
 HUGE_MB = 4096  # one segment, one block: the one-shot build
@@ -84,3 +85,8 @@ def test_blockwise_inversion_of_a_forward_index_equals_one_block():
         np.testing.assert_allclose(
             blocks.get_scores(query), reference.get_scores(query), rtol=1e-12
         )
+
+
+def test_no_folder_for_segments_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(SpillError, match="TMPDIR"):
+        BM25Index.build([["a", "b"]], spill=tmp_path / "missing")
