@@ -68,6 +68,12 @@ def test_best_sentence_holds_the_most_query_tokens_earliest_on_a_tie():
     assert best_sentence(text, {"zebra"}, lambda s: s.lower().split()) == "Trams ran late."
 
 
+def test_a_question_names_something_by_a_capital_past_the_first_word_or_a_digit():
+    assert bench_qa.names_something("Who won the Harbour Regatta?")
+    assert bench_qa.names_something("What happened in 2015?")
+    assert not bench_qa.names_something("What was his job?")
+
+
 def test_each_miss_lands_in_one_category():
     q = Question("x", "Who won?", ("Nora Lindqvist",), doc=1, context="")
     passage = "The regatta drew 40 boats. Nora Lindqvist won the main race."
@@ -87,6 +93,7 @@ def test_each_miss_lands_in_one_category():
         "right passage, wrong sentence": 1,
     }
     assert row["passage@1"] == round(100 * 2 / 6, 1)
+    assert (row["named_questions"], row["named_hit@1"]) == (0, 0.0)
 
 
 def test_the_corpus_it_builds_is_read_whole_by_the_real_engine(tmp_path):
