@@ -187,6 +187,18 @@ def load(path: Path, split: str) -> tuple[list[Doc], list[Question]]:
     return docs, questions
 
 
+def draw(questions: list[Question], n: int, seed: int, holdout: bool) -> list[Question]:
+    """n questions drawn with `seed`; with `holdout`, n others that draw never gives."""
+    if not 0 < n < len(questions):
+        return questions
+    sample = random.Random(seed).sample(questions, n)
+    if not holdout:
+        return sample
+    taken = {q.id for q in sample}
+    rest = [q for q in questions if q.id not in taken]
+    return random.Random(seed + 1).sample(rest, min(n, len(rest)))
+
+
 def write_corpus(docs: Sequence[Doc], folder: Path, split: str) -> None:
     lines = [
         json.dumps(
@@ -422,6 +434,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--split", choices=sorted(SPLITS), default="nyt")
     ap.add_argument("--sample", type=int, default=2000, help="questions to ask (0: all)")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument(
+        "--holdout",
+        action="store_true",
+        help="ask a second sample, disjoint from the one --seed draws (kept from tuning)",
+    )
     ap.add_argument("--systems", default="newsbot,rank_bm25,bm25s")
     ap.add_argument("--examples", type=int, default=8, help="newsbot misses to print")
     ap.add_argument("--json", type=Path, help="write the figures here")
@@ -436,8 +453,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not path.exists():
         raise SystemExit(f"{path} is missing: run `python {sys.argv[0]} --fetch` first")
     docs, questions = load(path, args.split)
-    rng = random.Random(args.seed)
-    sample = rng.sample(questions, args.sample) if 0 < args.sample < len(questions) else questions
+    sample = draw(questions, args.sample, args.seed, args.holdout)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
 
     with tempfile.TemporaryDirectory(prefix="newsbot-qa-") as tmp:
@@ -455,12 +471,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     by_doc: dict[int, list[str]] = {}
     for doc, _, text in chunks:
         by_doc.setdefault(doc, []).append(text)
+    held = ", held out" if args.holdout else ""
     in_corpus = sum(any(contains(t, q.golds) for t in by_doc.get(q.doc, ())) for q in sample)
     print(
         f"SQuAD-Shifts {args.split}: {len(docs)} articles ({len(engine.articles)} indexed, "
         f"{len(engine.chunks)} chunks, built in {build_s:.1f} s); asking {len(sample)} of "
-        f"{len(questions)} questions (seed {args.seed}); a gold answer is in the indexed text "
-        f"of the question's article for {in_corpus}; commit {git_commit()[:12]}"
+        f"{len(questions)} questions (seed {args.seed}{held}); a gold answer is in the indexed "
+        f"text of the question's article for {in_corpus}; commit {git_commit()[:12]}"
     )
 
     makers: dict[str, Callable[[], Callable[[str], list[Shown]]]] = {
@@ -512,6 +529,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "commit": git_commit(),
         "date": time.strftime("%Y-%m-%d"),
         "seed": args.seed,
+        "holdout": args.holdout,
         "questions": len(sample),
         "of": len(questions),
         "articles": len(docs),

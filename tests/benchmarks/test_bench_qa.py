@@ -74,6 +74,15 @@ def test_a_question_names_something_by_a_capital_past_the_first_word_or_a_digit(
     assert not bench_qa.names_something("What was his job?")
 
 
+def test_the_held_out_sample_never_repeats_the_tuning_sample():
+    questions = [Question(str(i), f"q{i}?", ("a",), 0, "") for i in range(50)]
+    first = bench_qa.draw(questions, 20, 11, holdout=False)
+    again = bench_qa.draw(questions, 20, 11, holdout=False)
+    held = bench_qa.draw(questions, 20, 11, holdout=True)
+    assert [q.id for q in first] == [q.id for q in again]
+    assert len(held) == 20 and not {q.id for q in held} & {q.id for q in first}
+
+
 def test_each_miss_lands_in_one_category():
     q = Question("x", "Who won?", ("Nora Lindqvist",), doc=1, context="")
     passage = "The regatta drew 40 boats. Nora Lindqvist won the main race."
