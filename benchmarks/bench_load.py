@@ -57,6 +57,7 @@ async def soak(engine: Engine, minutes: float) -> list[dict]:
             while wave == 0 or time.monotonic() < end:
                 result = await ask_wave(h.fake, questions, users=50)
                 h.fake.calls.clear()
+                h.fake.dispatched.clear()
                 wave += 1
                 row = {"wave": wave, **dataclasses.asdict(result), "rss_mb": round(rss_mb())}
                 rows.append(row)

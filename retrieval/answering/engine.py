@@ -23,7 +23,7 @@ from retrieval.answering.filters import (
 from retrieval.answering.freshness import freshen, topic_of, wants_recent
 from retrieval.answering.names import match_names
 from retrieval.answering.question import Query, QuestionError, analyse
-from retrieval.answering.selection import choose
+from retrieval.answering.selection import choose, stands_alone
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
 from retrieval.config import Config
 from retrieval.index import store
@@ -289,8 +289,13 @@ class Engine:
                 snippets.append((snippet, c))
         snippets.sort(key=lambda pair: -pair[0].score)
         if recent:
-            dates = [self.articles[c.article].date for _, c in snippets]
-            snippets = freshen(snippets, dates, cfg.recency_half_life_hours)
+            # Newer first only among the snippets that answer as well as the best one:
+            # in "who was recently indicted?" the word describes the event asked about.
+            best = snippets[0][0] if snippets else None
+            able = [p for p in snippets if best is not None and stands_alone(p[0], best)]
+            rest = [p for p in snippets if p not in able]
+            dates = [self.articles[c.article].date for _, c in able]
+            snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
         answers = tuple(
             Answer(
                 text=choice.candidate.text[choice.snippet.start : choice.snippet.end],

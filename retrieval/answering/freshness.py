@@ -2,7 +2,9 @@
 
 Such a question is about a topic *and* about time: the recency words are taken
 out of what is searched (they are an instruction, not a topic) and, among the
-snippets that answer, newer articles rank first. Each snippet's score is
+snippets that answer as well as the best one (`selection.stands_alone`), newer
+articles rank first; a snippet that answers less well never moves ahead of it,
+so "who was recently indicted?" still gets the article about the indictment. Each snippet's score is
 multiplied by a recency factor
 
     factor = 0.5 ** (age / half_life)

@@ -43,7 +43,7 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _stands_alone(further: Snippet, first: Snippet) -> bool:
+def stands_alone(further: Snippet, first: Snippet) -> bool:
     """Whether a further answer covers the question about as well as the first."""
     return further.coverage >= FURTHER_SHARE * first.coverage and further.matched >= min(
         FURTHER_MIN_TERMS, first.matched
@@ -69,7 +69,7 @@ def choose(ranked: Sequence[tuple[Snippet, Candidate]], count: int) -> list[Choi
             continue
         if len(chosen) == count:
             continue  # only twins of the chosen answers are still looked for
-        if chosen and not _stands_alone(snippet, chosen[0].snippet):
+        if chosen and not stands_alone(snippet, chosen[0].snippet):
             continue
         chosen.append(Choice(snippet, candidate))
         words.append(text)

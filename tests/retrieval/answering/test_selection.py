@@ -69,3 +69,26 @@ def test_who_is_prefers_the_sentence_that_says_what_she_is(shared_engine):
     assert "foreign affairs chief" in reply.answers[0].text
     before, _ = reply.answers[0].context
     assert "Kallas" in before  # the card's context shows whom "she" is
+
+
+def test_a_recency_word_does_not_push_a_weaker_newer_answer_ahead():
+    from datetime import UTC, datetime
+
+    old = Article(
+        "Assemblyman indicted",
+        ("State assemblyman Sheldon Silver was indicted by Preet Bharara on fraud charges.",),
+        "old.txt",
+        publisher="Ledger",
+        date=datetime(2015, 1, 2, tzinfo=UTC),
+        date_precision="day",
+    )
+    new = Article(
+        "Bharara speaks",
+        ("Preet Bharara praised state assemblyman Dean Skelos at a dinner on Tuesday.",),
+        "new.txt",
+        publisher="Wire",
+        date=datetime(2015, 3, 1, tzinfo=UTC),
+        date_precision="day",
+    )
+    reply = _engine(old, new).ask("What state assemblyman was recently indicted by Mr. Bharara?")
+    assert reply.answers[0].source.publisher == "Ledger"
