@@ -28,9 +28,9 @@ class Kind(enum.Enum):
     OTHER = "other"
 
 
-_ENTITY_QUESTION = re.compile(
+_ENTITY_QUESTION = re.compile(  # a possessive ("Harvey's team") asks about something else
     r"^\s*(?:who|what)(?:\s+(?:is|was|are|were)|'s|’s)\s+(?!(?:the|a|an|it|this|that|there)\b)"
-    r"(?P<name>[\w'’.-]+(?:\s+[\w'’.-]+){0,3})\s*\??\s*$",
+    r"(?P<name>[\w.-]+(?:\s+[\w.-]+){0,3})\s*\??\s*$",
     re.IGNORECASE,
 )
 _KINDS = (
@@ -42,7 +42,11 @@ _KINDS = (
     (Kind.PLACE, r"^\s*(?:where\b|what (?:place|city|country|town|venue)\b)"),
     (Kind.SHARE, r"^\s*(?:what (?:percentage|share|proportion)\b|how much of\b)"),
     (Kind.COUNT, r"^\s*(?:how many\b|what (?:number|amount) of\b)"),
-    (Kind.MONEY, r"^\s*(?:how much\b|what (?:price|sum|amount)\b)"),
+    (
+        Kind.MONEY,
+        r"^\s*(?:how much\b|what (?:price|sum|amount)\b|what (?:is|was|are|were|will be) the "
+        r"(?:\w+\s+){0,2}(?:cost|price|value|fine|budget|bill|salary|fee|worth)s?\b)",
+    ),
     (Kind.NAME, r"^\s*(?:who\b|whom\b|which\b)"),
 )
 
@@ -110,7 +114,13 @@ _MONEY = re.compile(
     r"[£$€¥₹]\s?\d|\d(?:[.,]\d+)?\s?(?:pounds|dollars|euros|yen|pence|cents)\b", re.IGNORECASE
 )
 _PERCENT = re.compile(r"\d\s?(?:%|per ?cent\b|percent\b)", re.IGNORECASE)
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:hundreds|thousands|millions|dozens)\b", re.IGNORECASE)
+# Counts in words count: "won in five tests", "a dozen".
+_NUMBER_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundreds?|thousands?|millions?|billions?|dozens?"
+)
+_NUMBER = re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 
 
 def _new(matches: list[str], question: str) -> bool:

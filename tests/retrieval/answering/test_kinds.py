@@ -86,3 +86,18 @@ def test_a_sentence_holding_what_was_asked_beats_an_echo(kind, question, answers
 
 def test_what_the_question_already_says_is_not_an_answer():
     assert holds_answer(Kind.TIME, "It happened on Friday.", "What happened on Friday?") == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who is Matt Harvey's favorite hockey team?", Kind.NAME),
+        ("What was the estimated cost of demolition?", Kind.MONEY),
+    ],
+)
+def test_possessives_and_what_was_the_cost(question, kind):
+    assert question_kind(question) is kind
+
+
+def test_counts_in_words_are_numbers():
+    assert holds_answer(Kind.COUNT, "He won in five tests.", "How many tests did he win?") == 1.0
