@@ -20,7 +20,7 @@ COPY cli cli
 RUN --mount=type=secret,id=pip_ca \
     python3 -m venv /opt/newsbot && \
     if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi && \
-    /opt/newsbot/bin/pip install --no-cache-dir --disable-pip-version-check . && \
+    /opt/newsbot/bin/pip install --no-cache-dir --disable-pip-version-check '.[xapian]' && \
     find /opt/newsbot -name '__pycache__' -prune -exec rm -rf {} + && \
     TIKTOKEN_CACHE_DIR=/opt/tiktoken /opt/newsbot/bin/python -c \
         "from retrieval.text.encoding import get_encoding; get_encoding('cl100k_base'); get_encoding('o200k_base')"

@@ -20,7 +20,7 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,xapian]'
 	touch $@ $(RUNTIME)
 
 setup: $(DEV)

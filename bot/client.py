@@ -21,8 +21,9 @@ from bot.cooldown import Cooldown
 from bot.formatting import notice
 from bot.outgoing import guarded
 from bot.token import shows_token
-from retrieval.answering.engine import Engine, Filters, QuestionError
+from retrieval.answering.engine import Engine, Filters
 from retrieval.config import BotConfig
+from retrieval.errors import UserError
 from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
@@ -93,7 +94,7 @@ class NewsBot(commands.Bot):
             written=time.time(),
             connected=self.connected,
             disconnected_since=self.disconnected_since,
-            chunks=len(self.engine.chunks),
+            chunks=self.engine.size,
         )
         try:
             await self.run_engine(health.write, self.heartbeat_path, beat)
@@ -134,7 +135,7 @@ class NewsBot(commands.Bot):
             if fresh is not None:
                 self.engine = fresh
                 log.info(
-                    "index updated: %d articles, %d chunks", len(fresh.articles), len(fresh.chunks)
+                    "index updated: %d chunks", fresh.size
                 )
 
     async def sync_commands(self) -> None:
@@ -248,7 +249,7 @@ class NewsBot(commands.Bot):
     ) -> None:
         """User mistakes get their message; our faults are logged and reported briefly."""
         cause = getattr(error, "original", error)
-        if isinstance(cause, QuestionError):
+        if isinstance(cause, UserError):
             text = str(cause)
         else:
             log.error(

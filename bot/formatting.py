@@ -132,6 +132,8 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     if answer.also:
         names = ", ".join(dict.fromkeys(s.publisher or s.headline or s.file for s in answer.also))
         embed.add_field(name="Also reported by", value=fit(names, FIELD_VALUE_LIMIT), inline=False)
+    if reply.partial:
+        embed.add_field(name="Note", value=PARTIAL_NOTE, inline=False)
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
     count = f"answer {index + 1} of {len(reply.answers)}"
     embed.set_footer(text=source_footer(answer.source, count))
@@ -148,6 +150,8 @@ def correction_line(corrected: str | None, marks: Sequence[tuple[int, int]] = ()
 
 ABSTAIN_INTRO = "I could not find this in the articles I have indexed, so I won't guess."
 ABSTAIN_TIP = "Try naming a person, place or event from the news, or `/search` for passages."
+# Said on every card built while a shard of the archive did not answer.
+PARTIAL_NOTE = "Part of the archive is unavailable right now; this reply comes from the rest."
 
 
 def abstain_embed(reply: Reply) -> discord.Embed:
@@ -155,7 +159,9 @@ def abstain_embed(reply: Reply) -> discord.Embed:
     embed = discord.Embed(
         title="No answer in the indexed articles",
         description=correction_line(reply.corrected, reply.corrected_marks)
-        + "\n\n".join(p for p in (ABSTAIN_INTRO, reason, ABSTAIN_TIP) if p),
+        + "\n\n".join(
+            p for p in (ABSTAIN_INTRO, reason, PARTIAL_NOTE * reply.partial, ABSTAIN_TIP) if p
+        ),
         colour=MUTED,
     )
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
@@ -190,6 +196,8 @@ def search_embeds(
     corrected query says how it was read on every page."""
     title = fit(f"Search: {query}", TITLE_LIMIT)
     said = correction_line(corrected, corrected_marks).strip()
+    if any(h.partial for h in hits):
+        said = "\n\n".join(p for p in (said, PARTIAL_NOTE) if p)
     if not hits:
         where = f" from {escape(publisher)}" if publisher else ""
         none = "\n\n".join(p for p in (said, f"No passage matches{where}.") if p)

@@ -31,9 +31,9 @@ from cli.terminal import (
     sources_text,
     summary_text,
 )
-from retrieval.answering.engine import Engine, Filters, QuestionError
+from retrieval.answering.engine import Engine, Filters, write_shards
 from retrieval.answering.filters import parse_filters
-from retrieval.config import Config, load_config
+from retrieval.config import BACKENDS, Config, load_config
 from retrieval.errors import UserError
 from retrieval.index import store
 from retrieval.models import mark_up
@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     latest.set_defaults(run=cmd_latest)
 
     index = sub.add_parser("index", help="(re)build the saved index, re-reading only what changed")
+    index.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="embedded (saved under index.path) or xapian (writes xapian.shards); "
+        "default: the config's backend",
+    )
     index.set_defaults(run=cmd_index)
 
     ev = sub.add_parser("eval", help="score a golden question file")
@@ -147,7 +153,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             continue
         try:
             out = {**reply_json(engine.ask(question, filters)), **extra}
-        except QuestionError as exc:
+        except UserError as exc:  # a question it cannot use, or the archive unavailable
             out = {"question": question, "answered": False, "answers": [], "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
@@ -213,6 +219,19 @@ def _progress_bar() -> Callable[[int, int, int], None]:
 
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
     started = time.monotonic()
+    if (args.backend or config.backend) == "xapian":
+        if not config.xapian.shards:
+            raise CommandError("--backend xapian needs xapian.shards in the config")
+        engine, reports = write_shards(config, progress=_progress_bar())
+        for r in reports:
+            print(f"shard {r.address}: {r.written} files written, {r.removed} removed, ", end="")
+            print(f"{r.chunks} chunks")
+        print(
+            f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
+            f"{len(engine.skipped)} skipped; {len(reports)} shards "
+            f"({time.monotonic() - started:.1f} s)"
+        )
+        return 0
     engine = Engine.from_config(config, progress=_progress_bar())
     where = (
         store.location(config.index.path, config.corpus)

@@ -55,10 +55,16 @@ def correction_text(corrected_markup: str | None, ansi: bool) -> str:
     return emphasize(f"Showing results for: {corrected_markup}", ansi)
 
 
+# Printed under any reply built while a shard of the archive did not answer.
+PARTIAL_NOTE = "(Part of the archive is unavailable right now; this reply comes from the rest.)"
+
+
 def reply_text(reply: Reply, ansi: bool = False) -> str:
     """The answer card: how a corrected question was read, then the answers or why none."""
     correction = correction_text(reply.corrected_markup, ansi)
     body = _reply_body(reply, ansi)
+    if reply.partial:
+        body = f"{body}\n\n{PARTIAL_NOTE}"
     return f"{correction}\n\n{body}" if correction else body
 
 
@@ -84,16 +90,17 @@ def _reply_body(reply: Reply, ansi: bool) -> str:
 def hits_text(hits: list[Hit]) -> str:
     if not hits:
         return "No passage matches."
-    return "\n\n".join(
+    text = "\n\n".join(
         f"{n}. [{hit.score:.3f}] {source_line(hit.source)}\n"
         + _indent(shorten(hit.passage, PASSAGE_CHARS), "   ")
         for n, hit in enumerate(hits, start=1)
     )
+    return f"{text}\n\n{PARTIAL_NOTE}" if any(h.partial for h in hits) else text
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
     """The documented JSON contract of `newsbot ask --json`."""
-    return {
+    out = {
         "question": reply.question,
         "corrected": reply.corrected,
         "answered": reply.answered,
@@ -108,6 +115,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
             for a in reply.answers
         ],
     }
+    if reply.partial:  # only then: part of the archive (a shard) did not answer
+        out["partial"] = True
+    return out
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -116,7 +126,10 @@ def source_json(source: Source) -> dict[str, Any]:
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    return {"score": round(hit.score, 4), "passage": hit.passage, "source": source_json(hit.source)}
+    out = {"score": round(hit.score, 4), "passage": hit.passage, "source": source_json(hit.source)}
+    if hit.partial:
+        out["partial"] = True
+    return out
 
 
 def sources_text(rows: list[tuple[Article, int]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,70 @@ class BotConfig:
         _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
 
 
+BACKENDS = ("embedded", "xapian")
+_SHARD_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
+
+
+@dataclass(frozen=True)
+class ShardAddress:
+    """A shard: a xapian-tcpsrv at host:port, or a database folder on this machine."""
+
+    host: str = ""
+    port: int = 0
+    path: Path | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.path is None
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}" if self.remote else str(self.path)
+
+
+def parse_shard(text: str) -> ShardAddress:
+    """'host:port' is a remote shard (port 1-65535); anything else a folder."""
+    m = _SHARD_ADDRESS.match(text)
+    if m is None:
+        return ShardAddress(path=Path(text).expanduser())
+    port = int(m["port"])
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range")
+    return ShardAddress(m["host"].strip("[]"), port)
+
+
+@dataclass(frozen=True)
+class XapianConfig:
+    shards: tuple[str, ...] = ()
+    connect_timeout_seconds: float = 1.0
+    timeout_seconds: float = 2.0
+    retry_seconds: float = 5.0
+
+    def check(self) -> None:
+        for i, shard in enumerate(self.shards):
+            try:
+                parse_shard(shard)
+            except ValueError as exc:
+                raise ConfigError(f"config key 'xapian.shards[{i}]': {exc}") from None
+        if len(set(self.shards)) != len(self.shards):
+            raise ConfigError("config key 'xapian.shards': a shard is listed twice")
+        _require(self.connect_timeout_seconds > 0, "xapian.connect_timeout_seconds", "a number > 0")
+        _require(self.timeout_seconds > 0, "xapian.timeout_seconds", "a number > 0")
+        _require(self.retry_seconds >= 0, "xapian.retry_seconds", "a number >= 0")
+
+    def addresses(self) -> list[ShardAddress]:
+        return [parse_shard(s) for s in self.shards]
+
+    def resolved(self, base: Path) -> XapianConfig:
+        """Shard folders made absolute, relative to the config file's folder."""
+        shards = tuple(
+            str(a) if a.remote else str((base / a.path).resolve()) for a in self.addresses()
+        )
+        return dataclasses.replace(self, shards=shards)
+
+
 @dataclass(frozen=True)
 class Config:
+    backend: str = "embedded"
     corpus: Path = Path("corpus")
     # Folders outside the corpus that links in it may lead into; any other outside link is
     # skipped, so a link cannot put a host file (a mounted secret, say) in the index.
@@ -123,12 +186,19 @@ class Config:
     answers: AnswersConfig = field(default_factory=AnswersConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     bot: BotConfig = field(default_factory=BotConfig)
+    xapian: XapianConfig = field(default_factory=XapianConfig)
 
     def check(self) -> None:
+        _require(self.backend in BACKENDS, "backend", " or ".join(BACKENDS))
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if hasattr(value, "check"):
                 value.check()
+        _require(
+            self.backend != "xapian" or bool(self.xapian.shards),
+            "xapian.shards",
+            "at least one shard (host:port or a folder) when backend is xapian",
+        )
 
     def with_corpus(self, corpus: str | Path) -> Config:
         return dataclasses.replace(self, corpus=Path(corpus).expanduser().resolve())
@@ -207,6 +277,8 @@ def _resolve_paths(obj: Any, base: Path) -> Any:
             changes[f.name] = (base / value.expanduser()).resolve()
         elif isinstance(value, tuple) and all(isinstance(v, Path) for v in value):
             changes[f.name] = tuple((base / v.expanduser()).resolve() for v in value)
+        elif isinstance(value, XapianConfig):
+            changes[f.name] = value.resolved(base)
         elif dataclasses.is_dataclass(value):
             changes[f.name] = _resolve_paths(value, base)
     return dataclasses.replace(obj, **changes)

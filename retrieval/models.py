@@ -145,6 +145,7 @@ class Reply:
     reason: str = ""  # why it abstained, for people; empty when answered
     corrected: str | None = None  # the question as read, when its spelling was corrected
     corrected_marks: tuple[tuple[int, int], ...] = ()  # the corrected words in it
+    partial: bool = False  # part of the index (a shard) did not answer
 
     @property
     def corrected_markup(self) -> str | None:
@@ -160,3 +161,4 @@ class Hit:
     score: float
     passage: str
     source: Source
+    partial: bool = False  # part of the index (a shard) did not answer

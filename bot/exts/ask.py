@@ -16,6 +16,7 @@ from bot.outgoing import guarded
 from bot.views import AnswerView
 from retrieval.answering.engine import QuestionError
 from retrieval.answering.filters import parse_filters
+from retrieval.errors import UserError
 from retrieval.models import Reply
 
 log = logging.getLogger("newsbot.bot")
@@ -98,7 +99,7 @@ class Ask(commands.Cog):
             sent = await reply_to(embed=embed, mention_author=False, **extra)
             if view is not None:
                 view.message = sent
-        except QuestionError as exc:
+        except UserError as exc:  # a bad question, or the archive unavailable
             await reply_to(notice(str(exc)), mention_author=False)
         except Exception:
             log.exception("error answering message %s", message.id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,33 +24,26 @@ from retrieval.answering.filters import (
 )
 from retrieval.answering.freshness import freshen, topic_of, wants_recent
 from retrieval.answering.names import match_names
-from retrieval.answering.question import Query, QuestionError, analyse
+from retrieval.answering.question import Query, QuestionError, analyse, check_text
 from retrieval.answering.selection import choose, stands_alone
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
-from retrieval.config import Config
+from retrieval.config import Config, ConfigError
 from retrieval.index import store
+from retrieval.index.backends.base import Backend, ChunkRecord, Ranked, source_of
+from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
-from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped, Source
+from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped
 from retrieval.reading.ingest import no_articles
 from retrieval.text.analysis import spans
 
+if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
+    from retrieval.index.backends.shards.writer import ShardReport
+
 log = logging.getLogger("newsbot.engine")
 
-__all__ = ["Engine", "Filters", "QuestionError", "UnknownPublisherError"]
-
-
-def source_of(article: Article) -> Source:
-    return Source(
-        headline=article.headline,
-        publisher=article.publisher or None,
-        published=article.published or None,
-        file=article.file,
-        url=article.url or None,
-        date=article.date,
-        date_precision=article.date_precision,
-        author=article.author or None,
-    )
+__all__ = ["Engine", "Filters", "QuestionError", "UnknownPublisherError", "source_of"]
+NO_SHARDS = "config key 'backend': xapian needs the xapian extra (pip install 'newsbot[xapian]')"
 
 
 def _params(config: Config) -> BM25Params:
@@ -56,15 +51,70 @@ def _params(config: Config) -> BM25Params:
     return BM25Params(p.k1, p.b, p.epsilon)
 
 
+def _open_shards(config: Config) -> Backend:
+    """The Xapian backend over the configured shards (the optional `xapian` extra)."""
+    try:
+        from retrieval.index.backends.shards.search import ShardSet, XapianBackend
+        from retrieval.index.backends.shards.writer import Timeouts
+    except ImportError:
+        raise ConfigError(NO_SHARDS) from None
+    x = config.xapian
+    timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
+    backend = XapianBackend(ShardSet(x.addresses(), timeouts, x.retry_seconds), _params(config))
+    backend.refresh()  # connects; a shard that is down is retried on later queries
+    return backend
+
+
+def write_shards(
+    config: Config, progress: Progress | None = None
+) -> tuple[Engine, list[ShardReport]]:
+    """`newsbot index --backend xapian`: read the corpus (incrementally), then sync the shards.
+
+    The embedded engine over the corpus is this machine's record of what was read
+    (saved under index.path when index.persist is on); the shards get its live chunks.
+    """
+    try:
+        from retrieval.index.backends.shards.writer import Timeouts, sync
+    except ImportError:
+        raise ConfigError(NO_SHARDS) from None
+    engine = Engine.from_config(dataclasses.replace(config, backend="embedded"), progress)
+    x = config.xapian
+    settings = store.fingerprint({"chunking": dataclasses.asdict(config.chunking)})
+    timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
+    return engine, sync(x.addresses(), engine.catalog, settings, timeouts)
+
+
 @dataclass
 class Engine:
+    """Answers over an index backend: the embedded BM25 index over `articles` and
+    `chunks`, or Xapian shards (`shards`; then the corpus fields are empty). Ranking
+    goes through the backend's records either way; analysis, answers and abstention
+    are one code path."""
+
     config: Config
     articles: list[Article]
     chunks: list[Chunk]
-    index: BM25Index
-    terms: ChunkTerms  # each chunk's indexed terms, for coverage without re-analysis
+    index: BM25Index | None
+    terms: ChunkTerms | None  # each chunk's indexed terms, for coverage without re-analysis
     skipped: list[Skipped] = field(default_factory=list)
     catalog: Catalog | None = None  # what was read from the corpus, for cheap refreshes
+    shards: Backend | None = None  # backend: xapian
+
+    @functools.cached_property
+    def backend(self) -> Backend:
+        if self.shards is not None:
+            return self.shards
+        return EmbeddedBackend(self.index, self.articles, self.chunks, self.terms, self.filter_mask)
+
+    @property
+    def size(self) -> int:
+        """Chunks served (as last seen)."""
+        return self.backend.size
+
+    def _not_over_shards(self, what: str) -> None:
+        """QuestionError naming a feature the sharded backend does not offer yet."""
+        if self.shards is not None:
+            raise QuestionError(f"{what} is not available with backend: xapian yet.")
 
     @classmethod
     def from_articles(cls, articles: Sequence[Article], config: Config) -> Engine:
@@ -79,7 +129,12 @@ class Engine:
 
     @classmethod
     def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
-        """Load the saved index when it matches the corpus; re-read only what changed."""
+        """Load the saved index when it matches the corpus; re-read only what changed.
+
+        With `backend: xapian` the engine serves from the shards and reads no corpus.
+        """
+        if config.backend == "xapian":
+            return cls(config, [], [], None, None, shards=_open_shards(config))
         catalog, index = None, None
         saved = store.location(config.index.path, config.corpus)
         if config.index.persist and store.exists(saved):
@@ -102,7 +157,11 @@ class Engine:
         """A new engine when corpus files were added, changed or removed; else None.
 
         CorpusError when the corpus is gone or nothing in it is readable any more.
+        Shards are reopened in place instead: the indexer writes them.
         """
+        if self.shards is not None:
+            self.shards.refresh()
+            return None
         catalog, changed = update(
             self.config.corpus,
             self.config.chunking,
@@ -147,7 +206,7 @@ class Engine:
     # -- queries -------------------------------------------------------------------------
 
     def publishers(self) -> list[str]:
-        return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
+        return self.backend.publishers()
 
     def publisher_matches(self, typed: str) -> list[str]:
         """The publishers a user most likely means by what they typed (case, a leading
@@ -182,10 +241,18 @@ class Engine:
 
     def undated_left_out(self, filters: Filters | str | None) -> int:
         """How many undated articles a date filter left out (replies say so)."""
+        if self.shards is not None:
+            return 0  # not counted over shards
         return undated_left_out(as_filters(filters), self.articles, self._article_times)
 
     def sources(self, filters: Filters | str | None = None) -> list[tuple[Article, int]]:
         """Indexed articles inside the filters (in corpus order) with their chunk counts."""
+        if self.shards is not None:
+            filters = as_filters(filters)
+            if filters.dated:
+                self._not_over_shards("A date filter on sources")
+            publisher = filters.publisher and self.resolve_publisher(filters.publisher)
+            return self.shards.sources(publisher)
         keep = article_mask(as_filters(filters), self.articles, self._article_times)
         per_article = Counter(c.article for c in self.chunks)
         return [(self.articles[i], per_article[i]) for i in np.flatnonzero(keep).tolist()]
@@ -195,6 +262,7 @@ class Engine:
     ) -> list[Article]:
         """The newest dated articles inside the filters, newest first; with a topic, only
         articles with a passage that covers it (as an answer must)."""
+        self._not_over_shards("latest")
         keep = article_mask(as_filters(filters), self.articles, self._article_times)
         keep &= ~np.isnan(self._article_times)
         if topic:
@@ -213,6 +281,9 @@ class Engine:
     def analyse(self, text: str) -> Query:
         """The question analysed once against this index, its typos corrected where the
         corpus supports it; QuestionError if unusable."""
+        if self.shards is not None:  # one round of statistics; no spelling correction
+            stats = self.shards.term_stats([t for t, _, _ in spans(check_text(text))])
+            return analyse(text, stats.idf.get, stats.size)
         query = analyse(text, self.index.term_idf, self.index.size)
         return correct(query, self.index, self._indexed_text)
 
@@ -229,23 +300,18 @@ class Engine:
     ) -> list[Hit]:
         """Ranked passages for a query, best first (BM25 alone, whatever the words)."""
         query = self._query(question)
-        ids, scores = self.index.top_k(query.terms, top, self.filter_mask(filters))
-        return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+        ranked = self._rank(query, top, filters)
+        return [
+            Hit(r.id, s, r.text, r.source, ranked.partial)
+            for r, s in zip(ranked.chunks, ranked.scores, strict=True)
+        ]
 
-    def _hit(self, chunk_id: int, score: float) -> Hit:
-        chunk = self.chunks[chunk_id]
-        return Hit(chunk_id, score, chunk.text, source_of(self.articles[chunk.article]))
-
-    def _section(self, chunk_id: int) -> str:
-        chunk = self.chunks[chunk_id]
-        return self.articles[chunk.article].section(chunk.paragraph)
-
-    def _candidate(self, chunk_id: int, score: float) -> Candidate:
-        chunk = self.chunks[chunk_id]
-        headline = self.articles[chunk.article].headline
-        return Candidate(
-            chunk_id, chunk.article, score, chunk.text, headline, self.terms.of(chunk_id)
-        )
+    def _rank(self, query: Query, k: int, filters: Filters | str | None) -> Ranked:
+        """The backend's top k chunks under the filters (publisher names resolved first)."""
+        filters = as_filters(filters)
+        if filters.publisher and self.shards is not None:  # shards match the exact name
+            filters = replace(filters, publisher=self.resolve_publisher(filters.publisher))
+        return self.backend.top_k(query.terms, k, filters)
 
     def ask(self, question: str | Query, filters: Filters | str | None = None) -> Reply:
         """Answer with extractive snippets from different articles, or abstain.
@@ -273,13 +339,18 @@ class Engine:
     def _answer(self, query: Query, filters: Filters | str | None, recent: bool) -> Reply:
         """The answers to an analysed question (newer first when `recent`), or why none."""
         cfg = self.config.answers
-        ids, scores = self.index.top_k(query.terms, cfg.candidates, self.filter_mask(filters))
-        candidates = [self._candidate(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+        ranked = self._rank(query, cfg.candidates, filters)
+        records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
+        candidates = [
+            Candidate(r.id, r.article, s, r.text, r.headline, r.terms)
+            for r, s in zip(ranked.chunks, ranked.scores, strict=True)
+        ]
         strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
         if not strong or query.unseen_share >= cfg.max_unseen:
-            return Reply(query.text, False, reason=abstain_reason(query, candidates))
+            reason = abstain_reason(query, candidates)
+            return Reply(query.text, False, reason=reason, partial=ranked.partial)
         top = strong[0].score
-        headlines: dict[int, frozenset[str]] = {}
+        headlines: dict[Hashable, frozenset[str]] = {}
         snippets = []
         for c in strong:
             if c.article not in headlines:
@@ -294,7 +365,7 @@ class Engine:
             best = snippets[0][0] if snippets else None
             able = [p for p in snippets if best is not None and stands_alone(p[0], best)]
             rest = [p for p in snippets if p not in able]
-            dates = [self.articles[c.article].date for _, c in able]
+            dates = [records[c.chunk].source.date for _, c in able]
             snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
         answers = tuple(
             Answer(
@@ -302,14 +373,14 @@ class Engine:
                 marks=choice.snippet.marks,
                 passage=choice.candidate.text,
                 score=round(choice.candidate.score, 4),
-                source=source_of(self.articles[choice.candidate.article]),
-                section=self._section(choice.candidate.chunk),
+                source=records[choice.candidate.chunk].source,
+                section=records[choice.candidate.chunk].section,
                 start=choice.snippet.start,
-                also=tuple(source_of(self.articles[c.article]) for c in choice.also),
+                also=tuple(records[c.chunk].source for c in choice.also),
             )
             for choice in choose(snippets, cfg.count)
         )
-        return Reply(query.text, bool(answers), answers)
+        return Reply(query.text, bool(answers), answers, partial=ranked.partial)
 
 
 def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:

@@ -19,7 +19,7 @@ tests/data) and are documented in the README's "How answers are chosen".
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 
 from retrieval.answering.kinds import Kind, holds_answer, identifies, refers_by_role
@@ -71,7 +71,7 @@ class Candidate:
     """A retrieved chunk to read answers from, with the terms its forward record holds."""
 
     chunk: int
-    article: int
+    article: Hashable  # the article's identity in its backend
     score: float
     text: str
     headline: str = ""
@@ -81,7 +81,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Snippet:
     chunk: int
-    article: int
+    article: Hashable
     start: int  # span inside the chunk's text
     end: int
     score: float

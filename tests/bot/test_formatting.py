@@ -1,5 +1,7 @@
 """The reply formatters stay within Discord's limits for any text and ping nobody."""
 
+import dataclasses
+
 import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,3 +184,19 @@ def test_dates_use_discord_timestamps_where_discord_renders_them():
     assert f"<t:{unix}:D>" in page.fields[0].value
     rows = [(Article("H", ("B",), "a.txt", 0, "P", "4 days ago", "", when, "approximate"), 1)]
     assert f"<t:{unix}:D>" in f.sources_embeds(rows, 5)[0].description
+
+
+def test_partial_replies_say_part_of_the_archive_is_unavailable():
+    answer = Answer("Trams run at night.", (), "Trams run at night.", 3.2, _source())
+    whole = Reply("When?", True, (answer,))
+    partial = Reply("When?", True, (answer,), partial=True)
+    assert f.PARTIAL_NOTE not in str(f.answer_embed(whole).to_dict())
+    assert f.PARTIAL_NOTE in str(f.answer_embed(partial).to_dict())
+    abstained = Reply("When?", False, reason="No indexed article matches.", partial=True)
+    assert f.PARTIAL_NOTE in f.answer_embed(abstained).description
+    hit = Hit(0, 1.0, "Trams run at night.", _source(), partial=True)
+    assert f.search_embeds("trams", [hit], 5)[0].description == f.PARTIAL_NOTE
+    assert (
+        f.search_embeds("trams", [dataclasses.replace(hit, partial=False)], 5)[0].description
+        is None
+    )

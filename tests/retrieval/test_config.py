@@ -34,6 +34,11 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
         ("corpus: 5\n", "corpus", "a path"),
         ("corpus_allow_outside: /srv\n", "corpus_allow_outside", "a list of paths"),
         ("corpus_allow_outside: ['']\n", "corpus_allow_outside[0]", "a path"),
+        ("backend: solr\n", "backend", "embedded or xapian"),
+        ("backend: xapian\n", "xapian.shards", "at least one shard"),
+        ("xapian:\n  shards: [\"db1:70000\"]\n", "xapian.shards[0]", "out of range"),
+        ("xapian:\n  shards: [a, a]\n", "xapian.shards", "listed twice"),
+        ("xapian:\n  timeout_seconds: 0\n", "xapian.timeout_seconds", "> 0"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(tmp_path, text, key, expected):
@@ -64,3 +69,10 @@ def test_no_file_means_defaults(tmp_path, monkeypatch):
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     assert load_config(None).corpus == Path(tmp_path / "corpus").resolve()
+
+
+def test_shards_are_remote_addresses_or_folders_relative_to_the_config(tmp_path):
+    config = parse_config("backend: xapian\nxapian:\n  shards: [s1:33333, local/shard]\n", tmp_path)
+    remote, local = config.xapian.addresses()
+    assert (remote.host, remote.port, remote.remote) == ("s1", 33333, True)
+    assert local.path == tmp_path / "local" / "shard" and not local.remote

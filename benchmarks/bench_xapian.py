@@ -1,0 +1,250 @@
+"""Benchmark the Xapian shard backend against the embedded index, in the same run.
+
+    python benchmarks/bench_xapian.py --chunks 1000000 --json benchmarks/results-xapian.json
+
+Generates the seeded synthetic corpus (benchmarks/synthetic.py) as analysed chunks (10
+per article, 20 articles per file); builds the embedded BM25 index from it; starts two
+xapian-tcpsrv shards on loopback (Debian's xapian-tools) and writes them through their
+writable remote protocol, as `newsbot index --backend xapian` does. Then times `search`
+(top 10) and `ask` (the engine's whole answer) on both backends, single-threaded and
+interleaved, and compares every top 10: same chunks, scores within 1e-9. A last set of
+queries holds the corpus' most common words (terms in most chunks). Servers are killed
+on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import synthetic
+
+from retrieval.answering.engine import Engine
+from retrieval.config import Config, parse_shard
+from retrieval.index.backends.base import NO_FILTERS
+from retrieval.index.backends.embedded import EmbeddedBackend
+from retrieval.index.backends.shards.search import ShardSet, XapianBackend
+from retrieval.index.backends.shards.writer import Timeouts, sync
+from retrieval.index.bm25 import BM25Index, BM25Params, Forward
+from retrieval.index.catalog import Catalog, ChunkTerms, FileState
+from retrieval.models import Article, Chunk
+from retrieval.text.analysis import analyze
+
+CHUNKS_PER_ARTICLE = 10
+ARTICLES_PER_FILE = 20
+SHARDS = 2
+K = 10
+
+
+def analysed_corpus(size: int, seed: int = 42) -> tuple[Forward, list[str], list[str]]:
+    """synthetic.corpus(size) as analysed terms (a forward index), the chunks' texts (which
+    analyse to the same terms) and the vocabulary, built from arrays: no token lists."""
+    words = np.array(synthetic.vocabulary(), dtype=object)
+    rng = np.random.default_rng(seed)  # the draws synthetic.corpus makes
+    lengths = rng.integers(40, 121, size)
+    ranks = synthetic._zipf_ranks(rng, int(lengths.sum()), len(words))
+    vocabulary: dict[str, int] = {}
+    term_id = np.full(len(words), -1, dtype=np.int64)
+    for rank, word in enumerate(words.tolist()):
+        terms = analyze(word)
+        if len(terms) == 1:
+            term_id[rank] = vocabulary.setdefault(terms[0], len(vocabulary))
+    ids = term_id[ranks]
+    keep = ids >= 0
+    doc_of = np.repeat(np.arange(size, dtype=np.int32), lengths)[keep]
+    forward = Forward._count(doc_of, ids[keep].astype(np.int32), size)
+    kept = words[ranks[keep]]
+    ends = np.cumsum(np.bincount(doc_of, minlength=size)).tolist()
+    texts = [" ".join(kept[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    return forward, texts, list(vocabulary)
+
+
+def catalog_of(forward: Forward, texts: list[str], vocabulary: list[str]) -> Catalog:
+    articles, chunks = [], []
+    for a, first in enumerate(range(0, len(texts), CHUNKS_PER_ARTICLE)):
+        paragraphs = tuple(texts[first : first + CHUNKS_PER_ARTICLE])
+        file = f"f{a // ARTICLES_PER_FILE:06d}.jsonl"
+        article = Article(f"Article {a}", paragraphs, file, a % ARTICLES_PER_FILE, "Synthetic")
+        start = 0
+        for p, text in enumerate(paragraphs):
+            chunks.append(Chunk(a, p, start, start + len(text), text))
+            start += len(text) + 2
+        articles.append(article)
+    files = {a.file: FileState(0, 0, hashlib.sha256(a.file.encode()).hexdigest()) for a in articles}
+    return Catalog(files, articles, chunks, forward, vocabulary)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_shards(work: Path) -> list[tuple[subprocess.Popen, int]]:
+    import xapian
+
+    servers = []
+    for i in range(SHARDS):
+        path = work / f"shard{i}"
+        xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OVERWRITE).close()
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                "xapian-tcpsrv",
+                "--writable",
+                "--quiet",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                str(path),
+            ],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append((proc, port))
+    deadline = time.monotonic() + 10
+    for _, port in servers:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("xapian-tcpsrv did not start") from None
+                time.sleep(0.05)
+    return servers
+
+
+def ms(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(float(np.percentile(samples, 50)) * 1000, 2),
+        "p95_ms": round(float(np.percentile(samples, 95)) * 1000, 2),
+    }
+
+
+def run(size: int, queries: int, work: Path, write: str) -> dict:
+    started = time.perf_counter()
+    catalog = catalog_of(*analysed_corpus(size))
+    print(f"corpus: {size} chunks in {time.perf_counter() - started:.0f} s", flush=True)
+    params = BM25Params()
+    articles, chunks, rows = catalog.live()
+
+    t = time.perf_counter()
+    index = BM25Index.from_forward(catalog.forward.select(rows), catalog.vocabulary, params)
+    embedded_build = time.perf_counter() - t
+    embedded = Engine(
+        Config(),
+        EmbeddedBackend(
+            index, articles, chunks, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
+        ),
+    )
+    print(f"embedded index: {embedded_build:.1f} s", flush=True)
+
+    servers = start_shards(work)
+    try:
+        addresses = [parse_shard(f"127.0.0.1:{port}") for _, port in servers]
+        # --write local: the shard folders directly (the servers serve them); --write remote:
+        # through xapian-tcpsrv's writable remote protocol, one round trip per chunk.
+        targets = (
+            addresses
+            if write == "remote"
+            else [parse_shard(str(work / f"shard{i}")) for i in range(SHARDS)]
+        )
+        t = time.perf_counter()
+        reports = sync(targets, catalog, {"bench": 1}, Timeouts(5.0, 600.0))
+        xapian_build = time.perf_counter() - t
+        print(f"xapian shards: {xapian_build:.1f} s {reports}", flush=True)
+        backend = XapianBackend(ShardSet(addresses, Timeouts(1.0, 10.0), 5.0), params)
+        backend.refresh()
+        sharded = Engine(Config(), backend)
+        disk = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
+
+        words = synthetic.vocabulary()
+        plain = [" ".join(q) for q in synthetic.queries(queries)]
+        common = [f"{words[i]} {words[i + 1]} {q.split()[0]}" for i, q in enumerate(plain[:50])]
+        results: dict = {}
+        for name, qs in (("synthetic", plain), ("common", common)):
+            times: dict[str, list[float]] = {
+                k: [] for k in ("embedded_search", "xapian_search", "embedded_ask", "xapian_ask")
+            }
+            same, worst = 0, 0.0
+            for q in qs:
+                query = embedded.analyse(q)
+                for label, engine in (("embedded", embedded), ("xapian", sharded)):
+                    t = time.perf_counter()
+                    engine.search(q, K)
+                    times[f"{label}_search"].append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    engine.ask(q)
+                    times[f"{label}_ask"].append(time.perf_counter() - t)
+                a = embedded.backend.top_k(query.terms, K, NO_FILTERS)
+                b = sharded.backend.top_k(query.terms, K, NO_FILTERS)
+                same += [(r.source, r.text) for r in a.chunks] == [
+                    (r.source, r.text) for r in b.chunks
+                ]
+                if len(a.scores) != len(b.scores):
+                    worst = 1.0
+                elif a.scores:
+                    rel = np.abs(np.array(a.scores) - np.array(b.scores)) / np.array(a.scores)
+                    worst = max(worst, float(rel.max()))
+            results[name] = {
+                "queries": len(qs),
+                "same_top10": same,
+                "max_rel_score_diff": worst,
+                **{k: ms(v) for k, v in times.items()},
+            }
+            print(name, json.dumps(results[name]), flush=True)
+    finally:
+        for proc, _ in servers:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return {
+        "chunks": size,
+        "shards": SHARDS,
+        "embedded_index_s": round(embedded_build, 1),
+        "xapian_index_s": round(xapian_build, 1),
+        "xapian_write": write,
+        "xapian_disk_mb": round(disk / 2**20),
+        **results,
+        "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/newsbot-bench-xapian"))
+    parser.add_argument("--write", choices=("remote", "local"), default="remote")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    try:
+        row = run(args.chunks, args.queries, args.work, args.write)
+    finally:
+        shutil.rmtree(args.work, ignore_errors=True)
+    print(json.dumps(row, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(row, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

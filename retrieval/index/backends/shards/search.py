@@ -1,0 +1,440 @@
+"""Serve from Xapian shards: one combined database, BM25Okapi's exact top k, bounded faults.
+
+The shards are opened as one xapian.Database (Xapian combines N, lengths and
+document frequencies across them). A shard that is down or too slow is left out
+for `retry_seconds` and the answer says it is partial; every exchange with a
+shard is bounded by the timeouts, so a query fails or answers within about
+three query timeouts, never hangs. A shard that comes back is used again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+import xapian
+
+from retrieval.config import ShardAddress
+from retrieval.errors import UserError
+from retrieval.index.backends.base import ChunkRecord, FilterSpec, Ranked, TermStats
+from retrieval.index.backends.shards import exact
+from retrieval.index.backends.shards.schema import (
+    BOOLEAN_PREFIX,
+    DATE_SLOT,
+    META_FILE,
+    META_GENERATION,
+    StoredChunk,
+    index_term,
+    publisher_term,
+    walk_key,
+)
+from retrieval.index.backends.shards.writer import Timeouts
+from retrieval.index.bm25 import BM25Params
+from retrieval.models import Article, Source
+
+log = logging.getLogger("newsbot.shards")
+
+T = TypeVar("T")
+# Candidates fetched beyond k at first; the bound decides whether more are needed.
+FIRST_MARGIN = 10
+WIDEN = 4  # each further fetch asks for this many times as many candidates
+ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
+# Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
+SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
+
+
+class ArchiveUnavailable(UserError):
+    """No shard answers: the message is the reply; try again later."""
+
+    exit_code = 1
+
+
+@dataclass
+class _Shard:
+    ordinal: int
+    address: ShardAddress
+    db: xapian.Database | None = None
+    retry_at: float = 0.0
+
+
+@dataclass
+class View:
+    """The reachable shards as one database; docids map back to stable chunk ids."""
+
+    db: xapian.Database
+    shards: list[_Shard]
+    total: int  # configured shards
+
+    @property
+    def partial(self) -> bool:
+        return len(self.shards) < self.total
+
+    def chunk_id(self, docid: int) -> int:
+        """The docid the full set of shards would give (stable while shards are down)."""
+        sub, local = (docid - 1) % len(self.shards), (docid - 1) // len(self.shards)
+        return local * self.total + self.shards[sub].ordinal
+
+    def generations(self) -> tuple[tuple[int, bytes], ...]:
+        return tuple((s.ordinal, s.db.get_metadata(META_GENERATION)) for s in self.shards)
+
+
+def open_readonly(address: ShardAddress, timeouts: Timeouts) -> xapian.Database:
+    if address.remote:
+        return xapian.remote_open(
+            address.host, address.port, int(timeouts.query * 1000), int(timeouts.connect * 1000)
+        )
+    return xapian.Database(str(address.path))
+
+
+class ShardSet:
+    """Connections to the shards, re-established after faults."""
+
+    def __init__(
+        self,
+        addresses: Sequence[ShardAddress],
+        timeouts: Timeouts,
+        retry_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.shards = [_Shard(i, a) for i, a in enumerate(addresses)]
+        self.timeouts = timeouts
+        self.retry_seconds = retry_seconds
+        self.clock = clock
+        self._lock = threading.Lock()  # xapian objects are not thread-safe
+
+    def _connect(self, shard: _Shard) -> None:
+        try:
+            shard.db = open_readonly(shard.address, self.timeouts)
+        except SHARD_ERRORS as exc:
+            if shard.retry_at == 0.0 or shard.db is not None:
+                log.warning("shard %s unavailable: %s", shard.address, exc)
+            shard.db = None
+            shard.retry_at = self.clock() + self.retry_seconds
+        else:
+            if shard.retry_at:
+                log.warning("shard %s is back", shard.address)
+            shard.retry_at = 0.0
+
+    def _view(self) -> View:
+        now = self.clock()
+        for shard in self.shards:
+            if shard.db is None and now >= shard.retry_at:
+                self._connect(shard)
+        up = [s for s in self.shards if s.db is not None]
+        if not up:
+            raise ArchiveUnavailable(
+                "The archive is unavailable right now (no shard answers); try again in a minute."
+            )
+        db = xapian.Database()
+        for shard in up:
+            db.add_database(shard.db)
+        return View(db, up, len(self.shards))
+
+    def run(self, work: Callable[[View], T]) -> T:
+        """`work` over the reachable shards; after a fault, reconnect and try again."""
+        with self._lock:
+            for attempt in range(1, ATTEMPTS + 1):
+                view = self._view()
+                try:
+                    return work(view)
+                except SHARD_ERRORS as exc:
+                    log.warning("shard query failed (attempt %d): %s", attempt, exc)
+                    if attempt == ATTEMPTS:
+                        break
+                    # A connection that failed once is not trusted: reconnect all in the view.
+                    for shard in view.shards:
+                        shard.db = None
+                        self._connect(shard)
+            raise ArchiveUnavailable(
+                "The archive is unavailable right now (its shards fail to answer); "
+                "try again in a minute."
+            )
+
+    def refresh(self) -> None:
+        """See what the indexer committed since the shards were opened."""
+        with self._lock:
+            for shard in self.shards:
+                if shard.db is None:
+                    continue
+                try:
+                    shard.db.reopen()
+                except SHARD_ERRORS:
+                    shard.db = None
+                    self._connect(shard)
+
+    def close(self) -> None:
+        with self._lock:
+            for shard in self.shards:
+                if shard.db is not None:
+                    shard.db.close()
+                    shard.db = None
+
+
+@dataclass
+class _Candidate:
+    score: float
+    stored: StoredChunk
+    chunk_id: int
+
+
+@dataclass
+class XapianBackend:
+    """The index contract over Xapian shards, with BM25Okapi's scores."""
+
+    shards: ShardSet
+    params: BM25Params = field(default_factory=BM25Params)
+    _mean: tuple[object, float] | None = None  # (shard generations, mean idf)
+    _listing: tuple[object, list[tuple[Article, int]]] | None = None
+    _model_warned: bool = False
+    _size: int = 0  # chunks, as last seen
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def refresh(self) -> None:
+        self.shards.refresh()
+        try:
+            self._size = self.shards.run(lambda view: view.db.get_doccount())
+        except ArchiveUnavailable as exc:  # logged per shard; queries retry later
+            log.warning("%s", exc)
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def _mean_idf(self, view: View, n: int) -> float:
+        """The vocabulary's mean raw idf (for the epsilon floor), cached per shard generation."""
+        key = view.generations()
+        if self._mean is None or self._mean[0] != key:
+            upper = BOOLEAN_PREFIX.encode()
+            dfs = (t.termfreq for t in view.db.allterms() if not t.term.startswith(upper))
+            self._mean = (key, exact.mean_idf(dfs, n))
+        return self._mean[1]
+
+    def _idfs(self, view: View, terms: set[str]) -> tuple[int, dict[str, int], dict[str, float]]:
+        """N, document frequencies, and rank_bm25's idf of the terms some chunk holds."""
+        db = view.db
+        n = self._size = db.get_doccount()
+        if not terms:
+            return n, {}, {}
+        # One match with no documents gathers every term's frequency from all shards at
+        # once (get_termfreq would be a round trip per term per shard).
+        probe = xapian.Enquire(db)
+        probe.set_query(xapian.Query(xapian.Query.OP_OR, [index_term(t) for t in sorted(terms)]))
+        stats = probe.get_mset(0, 0)
+        dfs = {t: stats.get_termfreq(index_term(t)) for t in terms}
+        held = {t: df for t, df in dfs.items() if df > 0}
+        mean = None
+        if any(exact.okapi_raw_idf(df, n) < 0 for df in held.values()):
+            mean = self._mean_idf(view, n)
+        eps = self.params.epsilon
+        return n, held, {t: exact.okapi_idf(df, n, eps, mean) for t, df in held.items()}
+
+    def term_stats(self, terms: Sequence[str]) -> TermStats:
+        def work(view: View) -> TermStats:
+            n, _, idf = self._idfs(view, set(terms))
+            return TermStats(n, {t: idf.get(t) for t in terms}, view.partial)
+
+        return self.shards.run(work)
+
+    # -- ranking -----------------------------------------------------------------------------
+
+    def top_k(self, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+        return self.shards.run(lambda view: self._top_k(view, terms, k, filters))
+
+    def _top_k(self, view: View, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+        uses = Counter(terms)
+        n, dfs, idf = self._idfs(view, set(uses))
+        if not idf or k <= 0 or n == 0:
+            return Ranked([], [], view.partial)
+        avgdl = view.db.get_total_length() / n
+        parts = []
+        for term in idf:
+            factor = exact.scale(idf[term], dfs[term], n)
+            if factor > 0:
+                leaf = xapian.Query(index_term(term))
+                parts.append(xapian.Query(xapian.Query.OP_SCALE_WEIGHT, leaf, factor * uses[term]))
+        if not parts:  # every term's idf is <= 0: no chunk scores above zero
+            return Ranked([], [], view.partial)
+        query = xapian.Query(xapian.Query.OP_OR, parts)
+        for wanted in _filter_queries(filters):
+            query = xapian.Query(xapian.Query.OP_FILTER, query, wanted)
+        enquire = xapian.Enquire(view.db)
+        enquire.set_query(query)
+        p = self.params
+        enquire.set_weighting_scheme(xapian.BM25Weight(p.k1, 0, 1, p.b, 0))
+        if min(idf.values()) < 0:  # a negative weight Xapian cannot see: read every match
+            found = self._rescore(view, enquire, uses, idf, avgdl)
+        else:
+            found = self._top_candidates(view, enquire, k, uses, idf, avgdl)
+        found = [c for c in found if c.score > 0]
+        found.sort(key=lambda c: (-c.score, c.stored.order()))
+        top = found[:k]
+        return Ranked([_record(c) for c in top], [c.score for c in top], view.partial)
+
+    def _top_candidates(
+        self,
+        view: View,
+        enquire: xapian.Enquire,
+        k: int,
+        uses: Counter[str],
+        idf: dict[str, float],
+        avgdl: float,
+    ) -> list[_Candidate]:
+        """Every chunk that can be in the exact top k, rescored exactly.
+
+        Xapian's weights rank the matches; documents are read only for those
+        within the threshold of the k-th weight (usually about k of them).
+        """
+        want = k + max(k, FIRST_MARGIN)
+        while True:
+            mset = enquire.get_mset(0, want)
+            exhausted = mset.size() < want
+            weights = [item.weight for item in mset]
+            floor = exact.threshold(weights[k - 1]) if len(weights) >= k else 0.0
+            if exhausted or weights[-1] < floor:
+                break
+            want *= WIDEN
+        keep = sum(w >= floor for w in weights)
+        found, trusted = self._read(view, mset, keep, uses, idf, avgdl)
+        if trusted:
+            return found
+        if not self._model_warned:
+            log.warning("Xapian's weights differ from BM25Okapi's; rescoring every match")
+            self._model_warned = True
+        return self._rescore(view, enquire, uses, idf, avgdl)
+
+    def _rescore(
+        self,
+        view: View,
+        enquire: xapian.Enquire,
+        uses: Counter[str],
+        idf: dict[str, float],
+        avgdl: float,
+    ) -> list[_Candidate]:
+        """Every match, rescored exactly (the fallback: correct, and slow on common terms)."""
+        mset = enquire.get_mset(0, view.db.get_doccount())
+        return self._read(view, mset, mset.size(), uses, idf, avgdl)[0]
+
+    def _read(
+        self,
+        view: View,
+        mset: xapian.MSet,
+        count: int,
+        uses: Counter[str],
+        idf: dict[str, float],
+        avgdl: float,
+    ) -> tuple[list[_Candidate], bool]:
+        """The first `count` matches rescored; and whether Xapian's weights agreed."""
+        found, trusted = [], True
+        for item in itertools.islice(mset, count):
+            stored = StoredChunk.decode(item.document.get_data())
+            score, positive = self._score(stored, uses, idf, avgdl)
+            if abs(item.weight - positive) > exact.SLACK * max(positive, 1e-300):
+                trusted = False
+            found.append(_Candidate(score, stored, view.chunk_id(item.docid)))
+        return found, trusted
+
+    def _score(
+        self, stored: StoredChunk, uses: Counter[str], idf: dict[str, float], avgdl: float
+    ) -> tuple[float, float]:
+        """BM25Okapi's score of a chunk, and the part Xapian sees (terms with idf > 0)."""
+        p = self.params
+        length = stored.length
+        score = positive = 0.0
+        for term, weight in idf.items():
+            tf = stored.terms.get(term)
+            if tf:
+                part = weight * exact.term_part(tf, length, avgdl, p.k1, p.b) * uses[term]
+                score += part
+                if weight > 0:
+                    positive += part
+        return score, positive
+
+    # -- listings ----------------------------------------------------------------------------
+
+    def _articles(self) -> list[tuple[Article, int]]:
+        """Every live article with its chunk count, from the shards' file records."""
+
+        def work(view: View) -> list[tuple[Article, int]]:
+            key = view.generations()
+            if self._listing is not None and self._listing[0] == key:
+                return self._listing[1]
+            rows = []
+            for shard in view.shards:
+                for meta_key in shard.db.metadata_keys(META_FILE):
+                    record = json.loads(shard.db.get_metadata(meta_key))
+                    for a in record["articles"]:
+                        article = Article(
+                            a["headline"],
+                            (),
+                            record["file"],
+                            a["position"],
+                            a["publisher"],
+                            a["published"],
+                            a["url"],
+                            datetime.fromisoformat(a["date"]) if a["date"] else None,
+                            a["date_precision"] or None,
+                            a["guid"],
+                            a["author"],
+                        )
+                        rows.append((article, a["chunks"]))
+            rows.sort(key=lambda r: (walk_key(r[0].file), r[0].position))
+            self._listing = (key, rows)
+            return rows
+
+        return self.shards.run(work)
+
+    def publishers(self) -> list[str]:
+        names = {a.publisher for a, _ in self._articles() if a.publisher}
+        return sorted(names, key=str.casefold)
+
+    def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
+        rows = self._articles()
+        if publisher:
+            wanted = publisher.strip().casefold()
+            rows = [r for r in rows if r[0].publisher.casefold() == wanted]
+        return rows
+
+
+def _filter_queries(filters: FilterSpec) -> list[xapian.Query]:
+    """Boolean queries for the filters: the publisher's term, the date value's range.
+
+    A chunk without a date has no value, so it is outside every date bound.
+    """
+    out = []
+    if filters.publisher:
+        out.append(xapian.Query(publisher_term(filters.publisher)))
+    if filters.since is not None:
+        since = xapian.sortable_serialise(filters.since.timestamp())
+        out.append(xapian.Query(xapian.Query.OP_VALUE_GE, DATE_SLOT, since))
+    if filters.until is not None:  # exclusive: the largest time below it
+        until = xapian.sortable_serialise(math.nextafter(filters.until.timestamp(), -math.inf))
+        out.append(xapian.Query(xapian.Query.OP_VALUE_LE, DATE_SLOT, until))
+    return out
+
+
+def _record(candidate: _Candidate) -> ChunkRecord:
+    s = candidate.stored
+    source = Source(
+        s.headline,
+        s.publisher or None,
+        s.published or None,
+        s.file,
+        s.url or None,
+        datetime.fromisoformat(s.date) if s.date else None,
+        s.date_precision or None,
+        s.author or None,
+    )
+    terms = frozenset(s.terms)
+    return ChunkRecord(
+        candidate.chunk_id, s.text, s.article_key, s.headline, source, terms, s.section
+    )
