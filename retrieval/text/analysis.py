@@ -135,10 +135,15 @@ def analyze(text: str) -> list[str]:
     return list(chain.from_iterable(map(_TOKEN_TERMS.__getitem__, tokens)))
 
 
-def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
-    """A chunk's index terms: its text in the context of its article's headline and the
-    sub-heading it sits under.
+def indexed_text(chunk_text: str, headline: str, section: str = "") -> str:
+    """A chunk as the index reads it: its text in the context of its article's headline
+    and the sub-heading it sits under.
 
     A paragraph rarely repeats its headline's subject, yet a question names it.
     """
-    return analyze(f"{chunk_text}\n{headline}\n{section}")
+    return f"{chunk_text}\n{headline}\n{section}"
+
+
+def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
+    """A chunk's index terms (see `indexed_text`)."""
+    return analyze(indexed_text(chunk_text, headline, section))
