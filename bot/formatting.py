@@ -9,7 +9,7 @@ or word boundary with an ellipsis, never over the limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import discord
@@ -233,23 +233,12 @@ def sources_embeds(
     title = fit(f"Indexed articles{f' from {publisher}' if publisher else ''}", TITLE_LIMIT)
     if not rows:
         return [discord.Embed(title=title, description="None.", colour=MUTED)]
-    per_page = page_size * 2
-    # Each line fits its share of the description, so a full page never passes 4096.
-    line_limit = DESCRIPTION_LIMIT // per_page - 2
-    total = _pages(len(rows), per_page)
-    pages = []
-    for p in range(total):
-        lines = []
-        for article, chunks in rows[p * per_page : (p + 1) * per_page]:
-            when = when_markup(article.date, article.date_precision, article.published, 60)
-            who = fit(article.publisher, 40)
-            tail = " · ".join(x for x in (who, when, f"{chunks} passages") if x)
-            headline = fit(article.headline or "(untitled)", line_limit - len(tail) - 6)
-            lines.append(f"**{headline}**\n{tail}")
-        embed = discord.Embed(title=title, description="\n\n".join(lines), colour=COLOUR)
-        embed.set_footer(text=f"page {p + 1} of {total} · {len(rows)} articles")
-        pages.append(embed)
-    return pages
+    def tail(i: int) -> str:
+        article, chunks = rows[i]
+        when = when_markup(article.date, article.date_precision, article.published, 60)
+        return " · ".join(x for x in (fit(article.publisher, 40), when, f"{chunks} passages") if x)
+
+    return _article_pages(title, [a for a, _ in rows], page_size, tail)
 
 
 def latest_embeds(
@@ -261,21 +250,33 @@ def latest_embeds(
     if not articles:
         empty = discord.Embed(title=title, description="No dated article matches.", colour=MUTED)
         return with_note([empty], unlisted)
+    def tail(i: int) -> str:
+        article = articles[i]
+        when = when_markup(article.date, article.date_precision, article.published, 60)
+        return " · ".join(x for x in (when, fit(article.publisher, 40)) if x)
+
+    return with_note(_article_pages(title, articles, page_size, tail), unlisted)
+
+
+def _article_pages(
+    title: str, articles: Sequence[Article], page_size: int, tail: Callable[[int], str]
+) -> list[discord.Embed]:
+    """Pages of articles, two lines each: the headline in bold, then `tail(i)`."""
     per_page = page_size * 2
+    # Each line fits its share of the description, so a full page never passes 4096.
     line_limit = DESCRIPTION_LIMIT // per_page - 2
     total = _pages(len(articles), per_page)
     pages = []
     for p in range(total):
         lines = []
-        for article in articles[p * per_page : (p + 1) * per_page]:
-            when = when_markup(article.date, article.date_precision, article.published, 60)
-            tail = " · ".join(x for x in (when, fit(article.publisher, 40)) if x)
-            headline = fit(article.headline or "(untitled)", line_limit - len(tail) - 6)
-            lines.append(f"**{headline}**\n{tail}")
+        for i in range(p * per_page, min((p + 1) * per_page, len(articles))):
+            line_tail = tail(i)
+            headline = fit(articles[i].headline or "(untitled)", line_limit - len(line_tail) - 6)
+            lines.append(f"**{headline}**\n{line_tail}")
         embed = discord.Embed(title=title, description="\n\n".join(lines), colour=COLOUR)
         embed.set_footer(text=f"page {p + 1} of {total} · {len(articles)} articles")
         pages.append(embed)
-    return with_note(pages, unlisted)
+    return pages
 
 
 def with_note(embeds: list[discord.Embed], note: str) -> list[discord.Embed]:
