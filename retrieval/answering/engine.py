@@ -35,7 +35,7 @@ from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped
 from retrieval.reading.ingest import no_articles
-from retrieval.text.analysis import spans
+from retrieval.text.analysis import indexed_text, spans
 
 if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
     from retrieval.index.backends.shards.writer import ShardReport
@@ -49,6 +49,21 @@ NO_SHARDS = "config key 'backend': xapian needs the xapian extra (pip install 'n
 def _params(config: Config) -> BM25Params:
     p = config.bm25
     return BM25Params(p.k1, p.b, p.epsilon)
+
+
+def _read(
+    config: Config, catalog: Catalog | None, progress: Progress | None
+) -> tuple[Catalog, bool]:
+    """The corpus' catalog now, re-reading only what changed since `catalog`."""
+    return update(
+        config.corpus,
+        config.chunking,
+        catalog,
+        config.index.workers,
+        progress,
+        config.corpus_allow_outside,
+        config.index.memory_mb,
+    )
 
 
 def _open_shards(config: Config) -> Backend:
@@ -142,15 +157,7 @@ class Engine:
                 catalog, index = store.load(saved, config.index_settings())
             except store.StoreError as exc:
                 log.warning("building the index anew: %s", exc)
-        catalog, changed = update(
-            config.corpus,
-            config.chunking,
-            catalog,
-            config.index.workers,
-            progress,
-            config.corpus_allow_outside,
-            config.index.memory_mb,
-        )
+        catalog, changed = _read(config, catalog, progress)
         return cls._assemble(config, catalog, None if changed else index)
 
     def refreshed(self, progress: Progress | None = None) -> Engine | None:
@@ -162,15 +169,7 @@ class Engine:
         if self.shards is not None:
             self.shards.refresh()
             return None
-        catalog, changed = update(
-            self.config.corpus,
-            self.config.chunking,
-            self.catalog,
-            self.config.index.workers,
-            progress,
-            self.config.corpus_allow_outside,
-            self.config.index.memory_mb,
-        )
+        catalog, changed = _read(self.config, self.catalog, progress)
         return self._assemble(self.config, catalog, None) if changed else None
 
     @classmethod
@@ -288,9 +287,10 @@ class Engine:
         return correct(query, self.index, self._indexed_text)
 
     def _indexed_text(self, chunk_id: int) -> str:
-        """The text a chunk's terms were indexed from: its own and its headline."""
+        """The text a chunk's terms were indexed from: its own, its headline and section."""
         chunk = self.chunks[chunk_id]
-        return f"{chunk.text}\n{self.articles[chunk.article].headline}"
+        article = self.articles[chunk.article]
+        return indexed_text(chunk.text, article.headline, article.section(chunk.paragraph))
 
     def _query(self, question: str | Query) -> Query:
         return question if isinstance(question, Query) else self.analyse(question)
@@ -359,12 +359,13 @@ class Engine:
             if snippet is not None:
                 snippets.append((snippet, c))
         snippets.sort(key=lambda pair: -pair[0].score)
-        if recent:
+        if recent and snippets:
             # Newer first only among the snippets that answer as well as the best one:
             # in "who was recently indicted?" the word describes the event asked about.
-            best = snippets[0][0] if snippets else None
-            able = [p for p in snippets if best is not None and stands_alone(p[0], best)]
-            rest = [p for p in snippets if p not in able]
+            best = snippets[0][0]
+            able, rest = [], []
+            for pair in snippets:
+                (able if stands_alone(pair[0], best) else rest).append(pair)
             dates = [records[c.chunk].source.date for _, c in able]
             snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
         answers = tuple(
