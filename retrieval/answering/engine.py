@@ -36,6 +36,7 @@ from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_artic
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped
 from retrieval.reading.ingest import no_articles
 from retrieval.text.analysis import indexed_text, spans
+from retrieval.text.normalize import plain_question
 
 if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
     from retrieval.index.backends.shards.writer import ShardReport
@@ -281,7 +282,8 @@ class Engine:
         """The question analysed once against this index, its typos corrected where the
         corpus supports it; QuestionError if unusable."""
         if self.shards is not None:  # one round of statistics; no spelling correction
-            stats = self.shards.term_stats([t for t, _, _ in spans(check_text(text))])
+            words = plain_question(check_text(text)).text
+            stats = self.shards.term_stats([t for t, _, _ in spans(words)])
             return analyse(text, stats.idf.get, stats.size)
         query = analyse(text, self.index.term_idf, self.index.size)
         return correct(query, self.index, self._indexed_text)

@@ -280,3 +280,17 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_a_question_pasted_with_a_link_and_markup_is_answered_on_the_command_line(capsys):
+    code, out, _ = _run(
+        capsys,
+        "ask",
+        "--json",
+        "--corpus",
+        str(BUNDLED_CORPUS),
+        "**When** will the night trams run? https://example.org/x 🚋",
+    )
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["corrected"] is None
+    assert reply["question"] == "When will the night trams run?"

@@ -9,7 +9,6 @@ import pytest
 from helpers import ROOT, shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from rapidfuzz.distance import OSA
 
 from cli.evaluation import load_cases
@@ -251,7 +250,9 @@ def test_a_slip_to_a_neighbouring_key_or_a_double_letter_is_the_likelier_reading
 
 def test_the_nearer_key_decides_between_two_readings_as_near():
     articles = [
-        Article("Harbour news", ("The harbour posts a notice about the ferry timetable.",), "a.txt"),
+        Article(
+            "Harbour news", ("The harbour posts a notice about the ferry timetable.",), "a.txt"
+        ),
         Article("Harbour ports", ("The harbour ports are open to the ferry again.",), "b.txt"),
     ]
     engine = Engine.from_articles(articles, Config())
