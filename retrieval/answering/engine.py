@@ -22,7 +22,7 @@ from retrieval.answering.filters import (
     resolve_publisher,
     undated_left_out,
 )
-from retrieval.answering.freshness import freshen, topic_of, wants_recent
+from retrieval.answering.freshness import freshen, news_request, topic_of, wants_recent
 from retrieval.answering.names import match_names
 from retrieval.answering.question import Query, QuestionError, analyse, check_text
 from retrieval.answering.selection import choose, stands_alone
@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
 log = logging.getLogger("newsbot.engine")
 
 __all__ = ["Engine", "Filters", "QuestionError", "UnknownPublisherError", "source_of"]
+# Stories listed for "What is the latest news?": a screenful; `latest` pages through more.
+NEWEST_STORIES = 5
 NO_SHARDS = "config key 'backend': xapian needs the xapian extra (pip install 'newsbot[xapian]')"
 
 
@@ -319,13 +321,17 @@ class Engine:
         """Answer with extractive snippets from different articles, or abstain.
 
         A question that asks for the latest news is searched without its recency
-        words, and its answers are ranked newer first (see freshness). A reply to a
-        corrected question says how it was read.
+        words, and its answers are ranked newer first (see freshness); one about the
+        news in general ("What is the latest news?") is answered with the newest
+        stories. A reply to a corrected question says how it was read.
         """
-        recent = isinstance(question, str) and wants_recent(question)
+        news = news_request(question) if isinstance(question, str) else None
+        if news is not None and not news.topic:
+            return self._newest(question, filters)
+        recent = news is not None or (isinstance(question, str) and wants_recent(question))
         if recent:
             try:
-                topic = self.analyse(topic_of(question))
+                topic = self.analyse(news.topic if news else topic_of(question))
             except QuestionError:
                 raise QuestionError(
                     "Name what you want the latest on, for example: what is the latest on the "
@@ -337,6 +343,15 @@ class Engine:
         if query.corrected is None:
             return reply
         return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
+
+    def _newest(self, question: str, filters: Filters | str | None) -> Reply:
+        """The reply to a question about the news in general: the newest stories."""
+        asked = plain_question(check_text(question)).text
+        articles = self.latest(None, NEWEST_STORIES, filters)
+        if not articles:
+            reason = "No indexed article has a date, so none is the newest."
+            return Reply(asked, False, reason=reason)
+        return Reply(asked, True, newest=tuple(source_of(a) for a in articles))
 
     def _answer(self, query: Query, filters: Filters | str | None, recent: bool) -> Reply:
         """The answers to an analysed question (newer first when `recent`), or why none."""
