@@ -37,8 +37,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Bump when chunking or analysis changes, so saved indexes built the old way are rebuilt.
-ANALYSIS_VERSION = 3
+# Bump when reading, chunking or analysis changes, so saved indexes built the old way are rebuilt.
+ANALYSIS_VERSION = 4  # 4: boilerplate is dropped on aggregator pages only
 
 _CURRENCY = "£$€¥₹"
 _NUMBER = rf"[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?(?![\w])"
