@@ -325,28 +325,29 @@ class Engine:
         news in general ("What is the latest news?") is answered with the newest
         stories. A reply to a corrected question says how it was read.
         """
-        news = news_request(question) if isinstance(question, str) else None
+        # What the words ask, without links or markup ("example.org/latest" asks nothing).
+        words = plain_question(check_text(question)).text if isinstance(question, str) else ""
+        news = news_request(words) if words else None
         if news is not None and not news.topic:
-            return self._newest(question, filters)
-        recent = news is not None or (isinstance(question, str) and wants_recent(question))
+            return self._newest(words, filters)
+        recent = news is not None or bool(words and wants_recent(words))
         if recent:
             try:
-                topic = self.analyse(news.topic if news else topic_of(question))
+                topic = self.analyse(news.topic if news else topic_of(words))
             except QuestionError:
                 raise QuestionError(
                     "Name what you want the latest on, for example: what is the latest on the "
                     "night trams? (For the newest articles on anything, use latest.)"
                 ) from None
-            question = replace(topic, text=question.strip())
+            question = replace(topic, text=words)
         query = self._query(question)
         reply = self._answer(query, filters, recent)
         if query.corrected is None:
             return reply
         return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
 
-    def _newest(self, question: str, filters: Filters | str | None) -> Reply:
+    def _newest(self, asked: str, filters: Filters | str | None) -> Reply:
         """The reply to a question about the news in general: the newest stories."""
-        asked = plain_question(check_text(question)).text
         articles = self.latest(None, NEWEST_STORIES, filters)
         if not articles:
             reason = "No indexed article has a date, so none is the newest."

@@ -58,3 +58,11 @@ def test_any_news_on_a_topic_is_answered_from_the_newest_article_on_it(shared_en
 )
 def test_a_question_that_only_mentions_news_is_a_question(question):
     assert news_request(question) is None
+
+
+def test_news_is_recognised_in_words_not_in_links_or_markup(shared_engine):
+    reply = shared_engine.ask("**What's new?** 👀 https://example.org/x")
+    assert reply.newest and reply.question == "What's new?"
+    linked = shared_engine.analyse("what did Witkoff say https://example.org/latest")
+    assert linked.links == ("https://example.org/latest",)
+    assert not shared_engine.ask("what did Witkoff say https://example.org/latest").newest
