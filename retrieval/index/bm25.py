@@ -223,6 +223,15 @@ class BM25Index:
     def postings_of(self, t: int) -> int:
         return int(self.indptr[t + 1] - self.indptr[t])
 
+    def postings(self, term: str) -> np.ndarray:
+        """The sorted ids of the chunks holding an indexed term."""
+        t = self.vocabulary[term]
+        return self.doc_ids[self.indptr[t] : self.indptr[t + 1]]
+
+    def document_frequency(self, term: str) -> int:
+        """Chunks holding an indexed term."""
+        return self.postings_of(self.vocabulary[term])
+
     @staticmethod
     def _kth(scores: np.ndarray, ids: np.ndarray, k: int, mask: np.ndarray | None) -> float:
         """The k-th best partial score so far: a lower bound on the final k-th score."""

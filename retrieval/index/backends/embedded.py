@@ -115,17 +115,16 @@ class EmbeddedBackend:
         return Ranked([self.record(int(i)) for i in ids], [float(s) for s in scores])
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
-        vocabulary = self.index.vocabulary
-        df = {t: self.index.postings_of(vocabulary[t]) if t in vocabulary else 0 for t in terms}
-        return TermStats(self.index.size, {t: self.index.term_idf(t) for t in terms}, df)
+        idf = {t: self.index.term_idf(t) for t in terms}
+        df = {t: 0 if idf[t] is None else self.index.document_frequency(t) for t in terms}
+        return TermStats(self.index.size, idf, df)
 
     # -- spelling evidence --
 
     def _postings(self, term: str) -> np.ndarray:
-        t = self.index.vocabulary.get(term)
-        if t is None:
+        if self.index.term_idf(term) is None:
             return np.zeros(0, dtype=np.int64)
-        return self.index.doc_ids[self.index.indptr[t] : self.index.indptr[t + 1]]
+        return self.index.postings(term)
 
     def vocabulary(self) -> Sequence[str]:
         return self.index.terms
