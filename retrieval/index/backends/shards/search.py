@@ -25,6 +25,7 @@ import xapian
 
 from retrieval.config import ShardAddress
 from retrieval.errors import UserError
+from retrieval.index import okapi
 from retrieval.index.backends.base import (
     ChunkRecord,
     Filters,
@@ -238,7 +239,7 @@ class XapianBackend:
         if self._mean is None or self._mean[0] != key:
             upper = BOOLEAN_PREFIX.encode()
             dfs = (t.termfreq for t in view.db.allterms() if not t.term.startswith(upper))
-            self._mean = (key, exact.mean_idf(dfs, n))
+            self._mean = (key, okapi.mean_idf(dfs, n))
         return self._mean[1]
 
     def _idfs(self, view: View, terms: set[str]) -> tuple[int, dict[str, int], dict[str, float]]:
@@ -255,10 +256,10 @@ class XapianBackend:
         dfs = {t: stats.get_termfreq(index_term(t)) for t in terms}
         held = {t: df for t, df in dfs.items() if df > 0}
         mean = None
-        if any(exact.okapi_raw_idf(df, n) < 0 for df in held.values()):
+        if any(okapi.raw_idf(df, n) < 0 for df in held.values()):
             mean = self._mean_idf(view, n)
         eps = self.params.epsilon
-        return n, held, {t: exact.okapi_idf(df, n, eps, mean) for t, df in held.items()}
+        return n, held, {t: okapi.idf(df, n, eps, mean) for t, df in held.items()}
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
         def work(view: View) -> TermStats:
@@ -372,12 +373,12 @@ class XapianBackend:
     ) -> tuple[float, float]:
         """BM25Okapi's score of a chunk, and the part Xapian sees (terms with idf > 0)."""
         p = self.params
-        length = stored.length
+        norm = okapi.length_norm(stored.length, p.k1, p.b, avgdl)
         score = positive = 0.0
         for term, weight in idf.items():
             tf = stored.terms.get(term)
             if tf:
-                part = weight * exact.term_part(tf, length, avgdl, p.k1, p.b) * uses[term]
+                part = okapi.term_weight(tf, norm, weight, p.k1) * uses[term]
                 score += part
                 if weight > 0:
                     positive += part
