@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answering.engine import NEWEST_STORIES
+from retrieval.answering.asking import NEWEST_STORIES
 from retrieval.answering.freshness import NewsRequest, news_request
 
 NEWS_WIDE = [
