@@ -1,15 +1,19 @@
-"""Typo-tolerant questions: a word the corpus never mentions, read as its nearest term.
+"""Typo-tolerant questions: a non-word the corpus never mentions, read as its nearest term.
 
-A question word whose term no chunk holds ("kalas") is compared with the index's
-vocabulary (Snowball stems) by optimal string alignment distance (an adjacent
-transposition counts as one edit), allowing more edits for longer words; the
-corpus' own spelling of a candidate must also be that close to what was typed. A
-candidate is accepted only with evidence from the corpus: when the question has
-other terms, some chunk must hold the candidate together with one of them, so a
-question the corpus does not answer ("the capital of Peru") is not turned into one
-it seems to answer. The nearest spelling wins, then the candidate sharing a chunk
-with more of the question's weight, then the one more chunks hold. A misspelt
-question word at the start ("wat") is read as the question word it is near, which
+Only a word that is not a word of the language is a typo (retrieval/text/words.py):
+"jets", "news" and "record" are read as typed whatever the corpus holds. A question
+word whose term no chunk holds and that is no word ("kalas") is compared with the
+index's vocabulary (Snowball stems) by optimal string alignment distance (an adjacent
+transposition counts as one edit), allowing more edits for longer words; the corpus'
+own spelling of a candidate must also be that close to what was typed. A candidate is
+accepted only with evidence from the corpus: when the question has other terms, some
+chunk must hold the candidate together with one of them (another misspelt word of
+the question counting through its nearest readings, so two typos are corrected
+together), so a question the corpus does not answer ("the capital of Peru") is not
+turned into one it seems to answer. The likeliest slip wins (a neighbouring key or a
+doubled letter costs half an edit), then the candidate sharing a chunk with more of
+the question's weight, then the one more chunks hold. A question word at the start
+("wat", a rare word) is read as the far commoner question word it is near, which
 carries no weight. Terms the corpus knows are never touched, nor numbers.
 
 The candidates come from a rapidfuzz scan of the index's own vocabulary, and the
