@@ -45,6 +45,7 @@ from retrieval.index.backends.shards.schema import (
     DATE_SLOT,
     META_FILE,
     META_GENERATION,
+    META_SETTINGS,
     StoredChunk,
     index_term,
     publisher_term,
@@ -53,6 +54,7 @@ from retrieval.index.backends.shards.schema import (
 from retrieval.index.backends.shards.writer import Timeouts
 from retrieval.index.bm25 import BM25Params
 from retrieval.models import Article, Source
+from retrieval.text import analysis
 from retrieval.text.analysis import indexed_text
 
 log = logging.getLogger("newsbot.shards")
@@ -68,6 +70,13 @@ COOCCURRENCE_SLACK = 1e-9
 ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
 # Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
 SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
+
+
+class AnalyzedOtherwise(UserError):
+    """A shard's chunks were analysed by another Analyzer: its terms are not this
+    process's, so it is not served; the message says how to rewrite it."""
+
+    exit_code = 2
 
 
 class ArchiveUnavailable(UserError):
@@ -223,7 +232,7 @@ class XapianBackend:
     def refresh(self) -> None:
         self.shards.refresh()
         try:
-            self._size = self.shards.run(lambda view: view.db.get_doccount())
+            self._size = self.shards.run(lambda view: _written_alike(view).db.get_doccount())
         except ArchiveUnavailable as exc:  # logged per shard; queries retry later
             log.warning("%s", exc)
 
@@ -553,6 +562,19 @@ class XapianBackend:
             return [indexed_text(s.text, s.headline, s.section) for s in stored[:count]]
 
         return self.shards.run(work)
+
+
+def _written_alike(view: View) -> View:
+    """The view, once every shard in it was written with this process's Analyzer (a shard
+    never written holds nothing to compare); AnalyzedOtherwise naming one that was not."""
+    for conn in view.shards:
+        written = conn.db.get_metadata(META_SETTINGS)
+        if written and json.loads(written).get("analysis") != analysis.ANALYZER.fingerprint:
+            raise AnalyzedOtherwise(
+                f"shard {conn.address} was written with other analysis settings; "
+                "rewrite the shards with: newsbot index --backend xapian"
+            )
+    return view
 
 
 def _filter_queries(filters: Filters) -> list[xapian.Query]:
