@@ -27,7 +27,7 @@ from retrieval.index.bm25 import BM25Index, BM25Params, Forward
 from retrieval.index.catalog import Catalog, FileState
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import from_iso, iso
-from retrieval.text.analysis import ANALYSIS_VERSION
+from retrieval.text import analysis
 
 # 2: articles carry their resolved date, its precision and a feed item's id.
 FORMAT_VERSION = 2
@@ -66,8 +66,8 @@ def location(root: Path, corpus: Path) -> Path:
 
 
 def fingerprint(settings: dict[str, Any]) -> dict[str, Any]:
-    """What a saved index depends on besides the corpus."""
-    return {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION, **settings}
+    """What a saved index depends on besides the corpus (the analyzer's fingerprint too)."""
+    return {"format": FORMAT_VERSION, "analysis": analysis.ANALYZER.fingerprint, **settings}
 
 
 def _crc(path: Path) -> int:
