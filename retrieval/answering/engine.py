@@ -96,7 +96,7 @@ def write_shards(
     x = config.xapian
     settings = store.fingerprint({"chunking": dataclasses.asdict(config.chunking)})
     timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
-    return engine, sync(x.addresses(), engine.catalog, settings, timeouts)
+    return engine, sync(x.write_targets(), engine.catalog, settings, timeouts)
 
 
 @dataclass
