@@ -190,3 +190,23 @@ def test_an_incremental_write_killed_between_shards_keeps_each_file_on_one_shard
     backend = XapianBackend(ShardSet(addresses, Timeouts(1.0, 2.0), 5.0), BM25Params())
     for q in [analyze("harbour closing paragraph"), analyze(" ".join(queries(1)[0]))]:
         assert_same_top(backend, articles, chunks, index, q)
+
+
+def test_a_reader_sees_a_switched_generation_after_refresh(shard_servers, tmp_path):
+    from retrieval.answering.filters import NO_FILTERS
+
+    corpus = write_corpus(tmp_path / "corpus", files=6)
+    servers = shard_servers.start(2, stub=True)
+    folders = [parse_shard(str(s.path)) for s in servers]
+    sync(folders, read(corpus), SETTINGS)
+    backend = XapianBackend(
+        ShardSet([parse_shard(s.address) for s in servers], Timeouts(1.0, 2.0), 5.0)
+    )
+    backend.refresh()
+    before = backend.size
+    (corpus / "wire" / "extra.md").write_text("# Zebra crossing\n\nA zebra crossing opened.\n")
+    sync(folders, read(corpus), {"test": 2})  # new settings: a full build and a switch
+    assert backend.top_k(analyze("zebra"), 3, NO_FILTERS).chunks == []  # old generation
+    backend.refresh()
+    assert backend.size == before + 1
+    assert backend.top_k(analyze("zebra"), 3, NO_FILTERS).chunks
