@@ -97,6 +97,7 @@ class BotConfig:
     view_timeout_seconds: float = 900.0
     max_live_views: int = 1000
     workers: int = 2
+    engine_timeout_seconds: float = 20.0
 
     def check(self) -> None:
         _require(self.cooldown_uses >= 1, "bot.cooldown_uses", "an integer >= 1")
@@ -111,6 +112,7 @@ class BotConfig:
         _require(self.view_timeout_seconds > 0, "bot.view_timeout_seconds", "a number > 0")
         _require(self.max_live_views >= 1, "bot.max_live_views", "an integer >= 1")
         _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
+        _require(self.engine_timeout_seconds > 0, "bot.engine_timeout_seconds", "a number > 0")
 
 
 BACKENDS = ("embedded", "xapian")

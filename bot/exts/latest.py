@@ -8,7 +8,8 @@ from discord.ext import commands
 
 from bot.client import NewsBot
 from bot.formatting import latest_embeds
-from bot.views import paged
+from bot.views import PagerView, paged
+from retrieval.models import Article
 
 
 class Latest(commands.Cog):
@@ -30,14 +31,18 @@ class Latest(commands.Cog):
         count = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
         engine = self.bot.engine
-        undated = sum(1 for a in engine.articles if a.date is None)
-        await self.bot.deliver(
-            interaction,
-            lambda: engine.latest(topic, count),  # QuestionError -> a helpful reply
-            lambda articles: paged(
+
+        def work() -> tuple[list[Article], int]:
+            undated = sum(1 for a in engine.articles if a.date is None)
+            return engine.latest(topic, count), undated  # QuestionError -> a helpful reply
+
+        def render(found: tuple[list[Article], int]) -> tuple[discord.Embed, PagerView | None]:
+            articles, undated = found
+            return paged(
                 latest_embeds(articles, size, topic, undated), interaction.user.id, timeout
-            ),
-        )
+            )
+
+        await self.bot.deliver(interaction, work, render)
 
 
 async def setup(bot: NewsBot) -> None:
