@@ -59,8 +59,8 @@ def analysed_corpus(size: int, seed: int = 42) -> tuple[Forward, list[str], list
     ranks = synthetic._zipf_ranks(rng, int(lengths.sum()), len(words))
     vocabulary: dict[str, int] = {}
     term_id = np.full(len(words), -1, dtype=np.int64)
-    for rank, word in enumerate(words.tolist()):
-        terms = analyze(word)
+    for rank in np.unique(ranks).tolist():  # only the words drawn: small corpora start fast
+        terms = analyze(words[rank])
         if len(terms) == 1:
             term_id[rank] = vocabulary.setdefault(terms[0], len(vocabulary))
     ids = term_id[ranks]
