@@ -79,7 +79,6 @@ def test_bench_spelling_finds_candidates(tmp_path):
 
 
 def test_bench_xapian_gives_the_embedded_top_10_on_every_query(tmp_path):
-    sys.path.insert(0, str(ROOT / "tests" / "retrieval" / "index" / "backends"))
     from shard_servers import require_tcpsrv
 
     pytest.importorskip("xapian")

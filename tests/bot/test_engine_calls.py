@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 
 import pytest
 from fake_discord import CHANNEL_ID, SECOND_CHANNEL_ID
-from helpers import BUNDLED_CORPUS, ROOT
+from helpers import BUNDLED_CORPUS
 from loopback import running_bot, slow_down
+from shard_servers import ShardServers
 
 from bot.client import TOO_SLOW
 from retrieval.answering.engine import Engine, write_shards
 from retrieval.config import Config, XapianConfig
-
-sys.path.insert(0, str(ROOT / "tests" / "retrieval" / "index" / "backends"))
-from shard_servers import ShardServers
 
 pytest.importorskip("xapian")
 

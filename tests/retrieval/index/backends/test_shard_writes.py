@@ -66,7 +66,7 @@ def write_in_child(tmp_path, corpus, servers, kill_at: str) -> int:
     folders = [str(s.path) for s in servers]
     done = subprocess.run(
         [sys.executable, str(script), str(corpus), kill_at, *folders],
-        cwd=ROOT,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
