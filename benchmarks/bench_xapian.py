@@ -35,8 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import synthetic
 
 from retrieval.answering.engine import Engine
-from retrieval.answering.filters import NO_FILTERS
 from retrieval.config import Config, parse_shard
+from retrieval.index.backends.base import NO_FILTERS
+from retrieval.index.backends.embedded import EmbeddedBackend
+from retrieval.index.backends.loading import CorpusIndex
 from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
@@ -154,8 +156,15 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
     t = time.perf_counter()
     index = BM25Index.from_forward(catalog.forward.select(rows), catalog.vocabulary, params)
     embedded_build = time.perf_counter() - t
-    terms = ChunkTerms(catalog.forward, rows, catalog.vocabulary)
-    embedded = Engine(Config(), articles, chunks, index, terms)
+    embedded = Engine(
+        Config(),
+        EmbeddedBackend(
+            Config(),
+            CorpusIndex(
+                articles, chunks, index, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
+            ),
+        ),
+    )
     print(f"embedded index: {embedded_build:.1f} s", flush=True)
 
     servers = start_shards(work, write)
@@ -175,7 +184,7 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
         print(f"xapian shards: {xapian_build:.1f} s {reports}", flush=True)
         backend = XapianBackend(ShardSet(addresses, Timeouts(1.0, 10.0), 5.0), params)
         backend.refresh()
-        sharded = Engine(Config(), [], [], None, None, shards=backend)
+        sharded = Engine(Config(), backend)
         disk = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
 
         words = synthetic.vocabulary()

@@ -8,8 +8,11 @@ if `git status --ignored` shows anything new in the checkout.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout from this process...
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # ...nor from the processes tests start
@@ -17,6 +20,7 @@ os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # ...nor from the processes tests s
 import pytest  # noqa: E402
 from helpers import BUNDLED_CORPUS, ROOT, shared_path  # noqa: E402
 from hypothesis import settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
 from retrieval.answering.engine import Engine  # noqa: E402
 from retrieval.config import Config  # noqa: E402
@@ -46,6 +50,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run when the suite left files in the checkout."""
+    shutil.rmtree(_HYPOTHESIS, ignore_errors=True)
     before = session.config.stash.get(_BEFORE, None)
     after = _untracked()
     if before is None or after is None:
@@ -57,9 +62,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 _BEFORE = pytest.StashKey[set[str] | None]()
-# Hypothesis keeps failing examples in ./.hypothesis by default, found before any chdir.
+# Hypothesis keeps examples and caches in ./.hypothesis, from collection on: elsewhere.
 settings.register_profile("newsbot", database=None)
 settings.load_profile("newsbot")
+_HYPOTHESIS = Path(tempfile.mkdtemp(prefix="newsbot-hypothesis-"))
+set_hypothesis_home_dir(_HYPOTHESIS)
 
 
 @pytest.fixture(scope="session", autouse=True)

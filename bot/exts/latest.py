@@ -8,8 +8,7 @@ from discord.ext import commands
 
 from bot.client import NewsBot
 from bot.formatting import latest_embeds
-from bot.views import PagerView, paged
-from retrieval.models import Article
+from bot.views import paged
 
 
 class Latest(commands.Cog):
@@ -31,18 +30,14 @@ class Latest(commands.Cog):
         count = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
         engine = self.bot.engine
-
-        def work() -> tuple[list[Article], int]:
-            undated = sum(1 for a in engine.articles if a.date is None)
-            return engine.latest(topic, count), undated  # QuestionError -> a helpful reply
-
-        def render(found: tuple[list[Article], int]) -> tuple[discord.Embed, PagerView | None]:
-            articles, undated = found
-            return paged(
-                latest_embeds(articles, size, topic, undated), interaction.user.id, timeout
-            )
-
-        await self.bot.deliver(interaction, work, render)
+        await self.bot.deliver(
+            interaction,
+            # QuestionError -> a helpful reply
+            lambda: (engine.latest(topic, count), engine.undated()),
+            lambda found: paged(
+                latest_embeds(found[0], size, topic, found[1]), interaction.user.id, timeout
+            ),
+        )
 
 
 async def setup(bot: NewsBot) -> None:
