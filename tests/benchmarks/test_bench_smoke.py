@@ -89,7 +89,7 @@ def test_bench_xapian_gives_the_embedded_top_10_on_every_query(tmp_path):
         "--chunks",
         "1500",
         "--queries",
-        "12",
+        "6",
         "--work",
         str(tmp_path / "work"),
     )
