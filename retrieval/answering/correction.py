@@ -211,12 +211,11 @@ def best_candidate(
 
 
 def postings(index: BM25Index, term: str) -> np.ndarray:
-    t = index.vocabulary[term]
-    return index.doc_ids[index.indptr[t] : index.indptr[t + 1]]
+    return index.postings(term)
 
 
 def document_frequency(index: BM25Index, term: str) -> int:
-    return index.postings_of(index.vocabulary[term])
+    return index.document_frequency(term)
 
 
 def support(index: BM25Index, term: str, others: Mapping[str, float]) -> float:

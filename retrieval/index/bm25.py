@@ -59,10 +59,15 @@ class BM25Index:
         doc_len: np.ndarray,
         params: BM25Params,
         derived: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        vocabulary: dict[str, int] | None = None,
     ) -> None:
-        """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
-        self.terms = list(terms)
-        self.vocabulary = {t: i for i, t in enumerate(self.terms)}
+        """`derived` (idf, norm, max_impact) comes from a saved index or from global
+        statistics (a live index's segment); else it is computed. `vocabulary` (term ->
+        id, matching `terms`) lets segments share one instead of building their own."""
+        self.terms = terms if vocabulary is not None else list(terms)
+        self.vocabulary = vocabulary if vocabulary is not None else {
+            t: i for i, t in enumerate(self.terms)
+        }
         # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
         self.indptr = np.asarray(indptr)
         self.doc_ids = np.asarray(doc_ids)
@@ -222,6 +227,15 @@ class BM25Index:
 
     def postings_of(self, t: int) -> int:
         return int(self.indptr[t + 1] - self.indptr[t])
+
+    def postings(self, term: str) -> np.ndarray:
+        """The sorted ids of the chunks holding an indexed term."""
+        t = self.vocabulary[term]
+        return self.doc_ids[self.indptr[t] : self.indptr[t + 1]]
+
+    def document_frequency(self, term: str) -> int:
+        """Chunks holding an indexed term."""
+        return self.postings_of(self.vocabulary[term])
 
     @staticmethod
     def _kth(scores: np.ndarray, ids: np.ndarray, k: int, mask: np.ndarray | None) -> float:

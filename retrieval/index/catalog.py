@@ -137,21 +137,22 @@ def read_record(
     return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped)
 
 
-def _changed(
-    root: Path, allowed: Sequence[Path], previous: Catalog
+def changed_files(
+    root: Path, allowed: Sequence[Path], files: dict[str, FileState], aged: set[str]
 ) -> tuple[dict[str, FileState], list[str]]:
     """Current file states, and the files to read again: new or changed content, or a new
     modification time on a file whose relative ages ("4 days ago") count from it.
 
     A link leading outside the corpus is never opened: its state is where it leads,
     so it is reported (by `read_file`) once, and again only if its target changes.
+    `files` are the states last read; `aged` the files with such relative ages. Only
+    files whose size or mtime moved are hashed.
     """
     states, todo = {}, []
     roots = real_roots(root, allowed)
-    aged = {a.file for a in previous.articles if a.date_precision == APPROXIMATE}
     for path in corpus_files(root, allowed):
         name = path.relative_to(root).as_posix()
-        old = previous.files.get(name)
+        old = files.get(name)
         target = outside_target(path, roots)
         if target is not None:
             states[name] = FileState(0, 0, f"outside {target}")
@@ -173,7 +174,7 @@ def _changed(
     return states, todo
 
 
-def _records(
+def records(
     root: Path,
     allowed: Sequence[Path],
     names: list[str],
@@ -228,7 +229,8 @@ def update(
             "(set 'corpus' in the config, or pass --corpus)"
         )
     previous = previous or Catalog()
-    states, todo = _changed(root, allowed, previous)
+    aged = {a.file for a in previous.articles if a.date_precision == APPROXIMATE}
+    states, todo = changed_files(root, allowed, previous.files, aged)
     log.info("corpus %s: %d files, %d new or changed", root, len(states), len(todo))
     removed = set(previous.files) - set(states)
     if not todo and not removed:
@@ -247,7 +249,7 @@ def update(
     skipped = [s for s in previous.skipped if s.file not in redo]
     with spill_folder() as folder:
         writer = SegmentWriter(vocabulary, memory_mb, folder)
-        for record in _records(root, allowed, todo, chunking, workers, progress):
+        for record in records(root, allowed, todo, chunking, workers, progress):
             for item in record.skipped:
                 log.warning("skipped %s: %s", item.where, item.reason)
             base = len(articles)
