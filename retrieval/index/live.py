@@ -69,8 +69,12 @@ class Segment:
 
 
 def max_ratios(
-    indptr: np.ndarray, doc_ids: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
-    params: BM25Params, avgdl: float,
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tfs: np.ndarray,
+    doc_len: np.ndarray,
+    params: BM25Params,
+    avgdl: float,
 ) -> np.ndarray:
     """Per term, the largest tf*(k1+1)/(tf+norm) over its postings at `avgdl`.
 
@@ -136,7 +140,9 @@ class LiveIndex:
         self._base = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.size = int(self._base[-1])
         self.df = self._document_frequencies()
-        total = sum(int(seg.doc_len[r].sum()) for seg, r in zip(segments, self._live_rows))
+        total = sum(
+            int(seg.doc_len[r].sum()) for seg, r in zip(segments, self._live_rows, strict=True)
+        )
         self.avgdl = total / self.size if self.size else 1.0
         used = self.df > 0
         self.idf = np.zeros(len(vocabulary))

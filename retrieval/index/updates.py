@@ -75,8 +75,20 @@ def make_segment(
     avgdl = float(doc_len.mean()) if doc_len.size and doc_len.any() else 1.0
     ratio = max_ratios(indptr, doc_ids, tfs, doc_len, params, avgdl)
     return Segment(
-        name, files, article_file, articles, signatures, chunk_table.reshape(-1, 4),
-        forward, indptr, doc_ids, tfs, doc_len, ratio, avgdl, skipped,
+        name,
+        files,
+        article_file,
+        articles,
+        signatures,
+        chunk_table.reshape(-1, 4),
+        forward,
+        indptr,
+        doc_ids,
+        tfs,
+        doc_len,
+        ratio,
+        avgdl,
+        skipped,
     )
 
 
@@ -109,9 +121,17 @@ def read_segment(
         parts = list(writer.segments())
         forward = Forward.concat(parts) if parts else Forward.from_docs([], {})
     return make_segment(
-        name, files, np.asarray(article_file, dtype=np.int32), articles,
-        [signature(a) for a in articles], np.asarray(table, dtype=np.int64), forward,
-        skipped, len(vocabulary), params, memory_mb,
+        name,
+        files,
+        np.asarray(article_file, dtype=np.int32),
+        articles,
+        [signature(a) for a in articles],
+        np.asarray(table, dtype=np.int64),
+        forward,
+        skipped,
+        len(vocabulary),
+        params,
+        memory_mb,
     )
 
 
@@ -192,8 +212,11 @@ def merge(
         segment = live.segments[s]
         keep = present(segment, live.files)
         kept = np.flatnonzero(keep)
-        owned = [f for f in segment.files if live.files.get(f, None) is not None
-                 and live.files[f].segment == segment.name]
+        owned = [
+            f
+            for f in segment.files
+            if live.files.get(f, None) is not None and live.files[f].segment == segment.name
+        ]
         file_index = {f: len(files) + i for i, f in enumerate(owned)}
         renumber_file = np.array([file_index.get(f, -1) for f in segment.files], dtype=np.int32)
         renumber = np.full(keep.size, -1, dtype=np.int64)
@@ -211,10 +234,17 @@ def merge(
         slots.append(live.slots[s][kept])
         files += owned
     merged = make_segment(
-        name, files,
+        name,
+        files,
         np.concatenate(article_file) if article_file else np.zeros(0, np.int32),
-        articles, signatures, np.concatenate(tables) if tables else np.zeros((0, 4), np.int64),
-        Forward.concat(forwards), skipped, len(live.vocabulary_list), live.params, memory_mb,
+        articles,
+        signatures,
+        np.concatenate(tables) if tables else np.zeros((0, 4), np.int64),
+        Forward.concat(forwards),
+        skipped,
+        len(live.vocabulary_list),
+        live.params,
+        memory_mb,
     )
     entries = dict(live.files)
     for f in files:
