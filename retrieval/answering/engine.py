@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -28,11 +27,12 @@ from retrieval.answering.question import Query, QuestionError, analyse, check_te
 from retrieval.answering.selection import choose, stands_alone
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
 from retrieval.config import Config, ConfigError
-from retrieval.index import store
+from retrieval.index import store, upkeep
 from retrieval.index.backends.base import Backend, ChunkRecord, Ranked, source_of
 from retrieval.index.backends.embedded import EmbeddedBackend
-from retrieval.index.bm25 import BM25Index, BM25Params, Forward
-from retrieval.index.catalog import Catalog, ChunkTerms, Progress, analyze_articles, update
+from retrieval.index.bm25 import BM25Params
+from retrieval.index.catalog import Progress
+from retrieval.index.live import LiveIndex, SegmentTerms
 from retrieval.models import Answer, Article, Chunk, Hit, Reply, Skipped
 from retrieval.reading.ingest import no_articles
 from retrieval.text.analysis import indexed_text, spans
@@ -47,23 +47,7 @@ NO_SHARDS = "config key 'backend': xapian needs the xapian extra (pip install 'n
 
 
 def _params(config: Config) -> BM25Params:
-    p = config.bm25
-    return BM25Params(p.k1, p.b, p.epsilon)
-
-
-def _read(
-    config: Config, catalog: Catalog | None, progress: Progress | None
-) -> tuple[Catalog, bool]:
-    """The corpus' catalog now, re-reading only what changed since `catalog`."""
-    return update(
-        config.corpus,
-        config.chunking,
-        catalog,
-        config.index.workers,
-        progress,
-        config.corpus_allow_outside,
-        config.index.memory_mb,
-    )
+    return upkeep.params_of(config)
 
 
 def _open_shards(config: Config) -> Backend:
@@ -96,7 +80,7 @@ def write_shards(
     x = config.xapian
     settings = store.fingerprint({"chunking": dataclasses.asdict(config.chunking)})
     timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
-    return engine, sync(x.addresses(), engine.catalog, settings, timeouts)
+    return engine, sync(x.addresses(), engine.index.catalog(), settings, timeouts)
 
 
 @dataclass
@@ -107,12 +91,11 @@ class Engine:
     are one code path."""
 
     config: Config
-    articles: list[Article]
-    chunks: list[Chunk]
-    index: BM25Index | None
-    terms: ChunkTerms | None  # each chunk's indexed terms, for coverage without re-analysis
+    articles: Sequence[Article]
+    chunks: Sequence[Chunk]
+    index: LiveIndex | None  # the segmented live index (retrieval/index/live.py)
+    terms: SegmentTerms | None  # each chunk's indexed terms, for coverage without re-analysis
     skipped: list[Skipped] = field(default_factory=list)
-    catalog: Catalog | None = None  # what was read from the corpus, for cheap refreshes
     shards: Backend | None = None  # backend: xapian
 
     @functools.cached_property
@@ -134,13 +117,8 @@ class Engine:
     @classmethod
     def from_articles(cls, articles: Sequence[Article], config: Config) -> Engine:
         """An engine over articles in memory (no corpus folder, nothing saved)."""
-        chunks, terms = analyze_articles(articles, config.chunking)
-        vocabulary: dict[str, int] = {}
-        forward = Forward.from_docs(terms, vocabulary)
-        index = BM25Index.from_forward(forward, list(vocabulary), _params(config))
-        rows = np.arange(len(chunks), dtype=np.int64)
-        terms = ChunkTerms(forward, rows, list(vocabulary))
-        return cls(config, list(articles), chunks, index, terms)
+        live = upkeep.in_memory(articles, config)
+        return cls(config, live.articles, live.chunks, live, live.chunk_terms)
 
     @classmethod
     def from_config(cls, config: Config, progress: Progress | None = None) -> Engine:
@@ -150,15 +128,7 @@ class Engine:
         """
         if config.backend == "xapian":
             return cls(config, [], [], None, None, shards=_open_shards(config))
-        catalog, index = None, None
-        saved = store.location(config.index.path, config.corpus)
-        if config.index.persist and store.exists(saved):
-            try:
-                catalog, index = store.load(saved, config.index_settings())
-            except store.StoreError as exc:
-                log.warning("building the index anew: %s", exc)
-        catalog, changed = _read(config, catalog, progress)
-        return cls._assemble(config, catalog, None if changed else index)
+        return cls._assemble(config, upkeep.open_index(config, progress))
 
     def refreshed(self, progress: Progress | None = None) -> Engine | None:
         """A new engine when corpus files were added, changed or removed; else None.
@@ -169,38 +139,24 @@ class Engine:
         if self.shards is not None:
             self.shards.refresh()
             return None
-        catalog, changed = _read(self.config, self.catalog, progress)
-        return self._assemble(self.config, catalog, None) if changed else None
+        fresh = upkeep.refresh(self.index, self.config, progress)
+        return None if fresh is None else self._assemble(self.config, fresh)
 
     @classmethod
-    def _assemble(cls, config: Config, catalog: Catalog, index: BM25Index | None) -> Engine:
-        """The engine over a catalog's live articles; builds (and saves) the index if needed.
-
-        CorpusError when nothing in the corpus could be read.
-        """
-        articles, chunks, rows = catalog.live()
-        if not chunks:
-            raise no_articles(config.corpus, len(catalog.files), catalog.skipped)
-        if index is None:
-            forward = catalog.forward.select(rows)
-            index = BM25Index.from_forward(
-                forward, catalog.vocabulary, _params(config), config.index.memory_mb
-            )
-            if config.index.persist:
-                saved = store.location(config.index.path, config.corpus)
-                try:
-                    store.save(saved, catalog, index, config.index_settings())
-                except OSError as exc:
-                    log.warning("could not save the index to %s: %s", saved, exc)
+    def _assemble(cls, config: Config, live: LiveIndex) -> Engine:
+        """The engine over a live index's chunks. CorpusError when nothing could be read."""
+        skipped = live.skipped
+        if not live.size:
+            raise no_articles(config.corpus, len(live.files), skipped)
         log.info(
-            "%d articles, %d chunks from %s (%d skipped)",
-            len(articles),
-            len(chunks),
+            "%d articles, %d chunks in %d segments from %s (%d skipped)",
+            len(live.articles),
+            live.size,
+            len(live.segments),
             config.corpus,
-            len(catalog.skipped),
+            len(skipped),
         )
-        terms = ChunkTerms(catalog.forward, rows, catalog.vocabulary)
-        return cls(config, articles, chunks, index, terms, catalog.skipped, catalog)
+        return cls(config, live.articles, live.chunks, live, live.chunk_terms, skipped)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -226,7 +182,7 @@ class Engine:
     @functools.cached_property
     def _chunk_articles(self) -> np.ndarray:
         """Each chunk's article, as an array (article filters become chunk filters)."""
-        return np.fromiter((c.article for c in self.chunks), np.int64, len(self.chunks))
+        return self.chunks.article_ids
 
     def filter_mask(self, filters: Filters | str | None) -> np.ndarray | None:
         """Booleans over chunks inside every filter; None when nothing is filtered.
@@ -253,8 +209,8 @@ class Engine:
             publisher = filters.publisher and self.resolve_publisher(filters.publisher)
             return self.shards.sources(publisher)
         keep = article_mask(as_filters(filters), self.articles, self._article_times)
-        per_article = Counter(c.article for c in self.chunks)
-        return [(self.articles[i], per_article[i]) for i in np.flatnonzero(keep).tolist()]
+        per_article = np.bincount(self._chunk_articles, minlength=len(self.articles))
+        return [(self.articles[i], int(per_article[i])) for i in np.flatnonzero(keep).tolist()]
 
     def latest(
         self, topic: str | None = None, count: int = 10, filters: Filters | str | None = None

@@ -65,9 +65,9 @@ class BM25Index:
         statistics (a live index's segment); else it is computed. `vocabulary` (term ->
         id, matching `terms`) lets segments share one instead of building their own."""
         self.terms = terms if vocabulary is not None else list(terms)
-        self.vocabulary = vocabulary if vocabulary is not None else {
-            t: i for i, t in enumerate(self.terms)
-        }
+        self.vocabulary = (
+            vocabulary if vocabulary is not None else {t: i for i, t in enumerate(self.terms)}
+        )
         # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
         self.indptr = np.asarray(indptr)
         self.doc_ids = np.asarray(doc_ids)

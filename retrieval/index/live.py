@@ -16,7 +16,7 @@ in segment order, so the engine never knows the index is segmented.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +38,14 @@ class FileEntry:
     state: FileState
     segment: str
     aged: bool = False
+
+
+@dataclass
+class Health:
+    """What the background checksum check of a loaded index found (shared by the live
+    indexes refreshed from it)."""
+
+    damaged: str | None = None  # why the saved segments cannot be trusted
 
 
 @dataclass
@@ -125,6 +133,8 @@ class LiveIndex:
         self.slots = slots
         self.params = params
         self.generation = generation  # the saved generation it was loaded from or saved as
+        self.health = Health()
+        self.on_first_search: Callable[[], None] | None = None  # e.g. start verifying
         self.vocabulary = {t: i for i, t in enumerate(vocabulary)}
         self._live: list[np.ndarray] = []  # per segment, booleans over its chunks
         self._live_rows: list[np.ndarray] = []
@@ -247,6 +257,9 @@ class LiveIndex:
         """The k best live chunks (compact ids) with a positive score, best first, ties by id.
 
         Each segment's exact top k under its live mask, merged: the global top k."""
+        if self.on_first_search is not None:
+            start, self.on_first_search = self.on_first_search, None
+            start()
         query = self._known(query)
         if not query or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)

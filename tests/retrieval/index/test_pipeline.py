@@ -60,7 +60,7 @@ def test_fast_pipeline_gives_the_plain_pipelines_chunks_terms_and_rankings(corpu
         assert got == Counter(expected), row
 
     engine = Engine.from_config(config)
-    live = engine.catalog.live()[2]  # the rows of the chunks the engine serves
+    live = engine.index.catalog().live()[2]  # the rows of the chunks the engine serves
     reference = BM25Okapi([terms[row] for row in live.tolist()])
     for question in QUESTIONS:
         query = _spans_terms(question)
