@@ -233,6 +233,7 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
         )
         return 0
     engine = Engine.from_config(config, progress=_progress_bar())
+    engine.settle()  # a merge the update started finishes before the command ends
     where = (
         store.location(config.index.path, config.corpus)
         if config.index.persist

@@ -142,6 +142,10 @@ class Engine:
         fresh = upkeep.refresh(self.index, self.config, progress)
         return None if fresh is None else self._assemble(self.config, fresh)
 
+    def settle(self) -> None:
+        """Wait for background index work (merges) this process started."""
+        upkeep.settle()
+
     @classmethod
     def _assemble(cls, config: Config, live: LiveIndex) -> Engine:
         """The engine over a live index's chunks. CorpusError when nothing could be read."""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 
 import numpy as np
 
@@ -153,14 +155,20 @@ def changed_files(
     for path in corpus_files(root, allowed):
         name = path.relative_to(root).as_posix()
         old = files.get(name)
-        target = outside_target(path, roots)
+        try:
+            stat = os.lstat(path)  # one call for most files: no realpath unless a link
+        except OSError:
+            todo.append(name)
+            continue
+        target = outside_target(path, roots) if S_ISLNK(stat.st_mode) else None
         if target is not None:
             states[name] = FileState(0, 0, f"outside {target}")
             if states[name] != old:
                 todo.append(name)
             continue
         try:
-            stat = path.stat()
+            if S_ISLNK(stat.st_mode):
+                stat = path.stat()
             if old and (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns):
                 states[name] = old
                 continue

@@ -184,14 +184,17 @@ def refresh(
     return LiveIndex(segments, entries, list(vocabulary), slots, live.params), segment
 
 
-def tier(chunks: int) -> int:
-    """A segment's size tier: its chunk count's order of magnitude in MERGE_FACTORs."""
-    return int(math.log(max(chunks, MERGE_FLOOR) / MERGE_FLOOR, MERGE_FACTOR))
+def tier(chunks: int, factor: int = MERGE_FACTOR) -> int:
+    """A segment's size tier: its chunk count's order of magnitude in `factor`s."""
+    return int(math.log(max(chunks, MERGE_FLOOR) / MERGE_FLOOR, factor))
 
 
 def merge_due(live: LiveIndex, factor: int = MERGE_FACTOR) -> tuple[int, int] | None:
     """The newest run of `factor` neighbouring segments in one tier, as (start, end)."""
-    tiers = [tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum())) for s in live.segments]
+    tiers = [
+        tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum()), factor)
+        for s in live.segments
+    ]
     for end in range(len(tiers), factor - 1, -1):
         if len(set(tiers[end - factor : end])) == 1:
             return end - factor, end

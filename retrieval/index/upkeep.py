@@ -25,6 +25,7 @@ from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.live import FileEntry, LiveIndex
 from retrieval.models import Article
 from retrieval.reading.ingest import signature
+from retrieval.text.chunking import token_counter
 
 log = logging.getLogger("newsbot.upkeep")
 
@@ -44,6 +45,10 @@ def open_index(config: Config, progress: Progress | None = None) -> LiveIndex:
         try:
             live, verify = store.load(saved, config.index_settings(), verify=False)
             live.on_first_search = lambda: _verify_later(live, verify)
+            # The chunker's tokenizer takes a moment to load: ready before the first change.
+            threading.Thread(
+                target=token_counter, args=(config.chunking.encoding,), daemon=True
+            ).start()
         except store.StoreError as exc:
             log.warning("building the index anew: %s", exc)
     if live is None:
@@ -103,7 +108,7 @@ def refresh(live: LiveIndex, config: Config, progress: Progress | None = None) -
 def _maybe_merge(live: LiveIndex, config: Config) -> LiveIndex:
     """Merge neighbours when the policy says so: in the background for a saved index
     (committed for the next refresh to adopt); at once in memory (nothing to save)."""
-    run = updates.merge_due(live)
+    run = updates.merge_due(live, config.index.merge_factor)
     if run is None:
         return live
     if not config.index.persist:
