@@ -16,6 +16,7 @@ in segment order, so the engine never knows the index is segmented.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ class Health:
     indexes refreshed from it)."""
 
     damaged: str | None = None  # why the saved segments cannot be trusted
+    checked: threading.Event = field(default_factory=threading.Event)  # the check is done
 
 
 @dataclass

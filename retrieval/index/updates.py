@@ -192,8 +192,7 @@ def tier(chunks: int, factor: int = MERGE_FACTOR) -> int:
 def merge_due(live: LiveIndex, factor: int = MERGE_FACTOR) -> tuple[int, int] | None:
     """The newest run of `factor` neighbouring segments in one tier, as (start, end)."""
     tiers = [
-        tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum()), factor)
-        for s in live.segments
+        tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum()), factor) for s in live.segments
     ]
     for end in range(len(tiers), factor - 1, -1):
         if len(set(tiers[end - factor : end])) == 1:

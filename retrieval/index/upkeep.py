@@ -63,6 +63,8 @@ def _verify_later(live: LiveIndex, verify) -> None:
         except store.StoreError as exc:
             log.error("the saved index is damaged; rebuilding at the next refresh: %s", exc)
             live.health.damaged = str(exc)
+        finally:
+            live.health.checked.set()
 
     threading.Thread(target=run, name="newsbot-verify", daemon=True).start()
 
