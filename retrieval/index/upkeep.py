@@ -96,6 +96,8 @@ def refresh(live: LiveIndex, config: Config, progress: Progress | None = None) -
         config.index.memory_mb,
     )
     if changed is None:
+        if config.index.persist:  # a merge a killed run never finished is started again
+            _maybe_merge(adopted or live, config)
         return adopted
     fresh, segment = changed
     fresh.health = health
@@ -117,8 +119,9 @@ def _maybe_merge(live: LiveIndex, config: Config) -> LiveIndex:
         merged, _ = updates.merge(live, *run, config.index.memory_mb)
         merged.health = live.health
         return merged
-    if not live.generation:
-        return live
+    _merges[:] = [t for t in _merges if t.is_alive()]
+    if not live.generation or _merges:
+        return live  # not saved, or a merge is running: the next refresh looks again
     thread = threading.Thread(
         target=_merge, args=(live, run, config), name="newsbot-merge", daemon=True
     )
