@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.index.bm25 import BM25Index, BM25Params, _okapi_idf
+from retrieval.index import okapi
+from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.index.catalog import Catalog, FileState
 from retrieval.index.forward import Forward
 from retrieval.models import Article, Chunk, Skipped
@@ -93,7 +94,7 @@ def max_ratios(
     without recomputing bounds when the corpus changes. Over runs of about
     IMPACT_BLOCK postings, so temporaries stay small."""
     p = params
-    norm = p.k1 * (1 - p.b + p.b * doc_len.astype(np.float64) / avgdl)
+    norm = okapi.length_norm(np.asarray(doc_len), p.k1, p.b, avgdl)
     terms = len(indptr) - 1
     out = np.zeros(terms)
     start = 0
@@ -102,8 +103,9 @@ def max_ratios(
         end = min(max(end, start + 1), terms)
         a, b = int(indptr[start]), int(indptr[end])
         if b > a:
-            tf = np.asarray(tfs[a:b]).astype(np.float64)
-            ratio = tf * (p.k1 + 1) / (tf + norm[np.asarray(doc_ids[a:b])])
+            ratio = okapi.term_weights(
+                np.asarray(tfs[a:b]), norm[np.asarray(doc_ids[a:b])], 1.0, p.k1
+            )
             starts = np.asarray(indptr[start:end]) - a
             nonempty = starts < b - a
             out[start:end][nonempty] = np.maximum.reduceat(ratio, starts[nonempty])
@@ -159,7 +161,7 @@ class LiveIndex:
         used = self.df > 0
         self.idf = np.zeros(len(vocabulary))
         if used.any():
-            self.idf[used] = _okapi_idf(self.df[used], self.size, params.epsilon)
+            self.idf[used] = okapi.idfs(self.df[used], self.size, params.epsilon)
         self._kernels = [self._kernel(s) for s in range(len(segments))]
         self._slot_segment, self._slot_article = self._slot_places()
 
@@ -185,7 +187,7 @@ class LiveIndex:
             return None
         segment = self.segments[s]
         p = self.params
-        norm = p.k1 * (1 - p.b + p.b * np.asarray(segment.doc_len).astype(np.float64) / self.avgdl)
+        norm = okapi.length_norm(np.asarray(segment.doc_len), p.k1, p.b, self.avgdl)
         terms = len(self.vocabulary_list)
         indptr = np.asarray(segment.indptr)
         if segment.terms < terms:  # terms added since it was written: no postings here

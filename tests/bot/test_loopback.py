@@ -300,8 +300,8 @@ async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatc
             await asyncio.sleep(0.05)
         assert h.bot.engine is not engine
         # One poll, one new segment with the new file; the indexed segment is reused as is.
-        segments = h.bot.engine.index.segments
-        assert segments[0] is engine.index.segments[0] and segments[-1].files == ["chess.txt"]
+        segments = h.bot.engine.backend.index.segments
+        assert segments[0] is engine.backend.index.segments[0] and segments[-1].files == ["chess.txt"]
         second = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "Mira Chen" in second["embeds"][0]["description"]
 
@@ -324,7 +324,7 @@ async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypa
             if h.bot.engine is not engine:
                 break
             await asyncio.sleep(0.05)
-        assert any(a.headline == "Late story" for a in h.bot.engine.articles)
+        assert any(a.headline == "Late story" for a in h.bot.engine.backend.articles)
 
 
 async def test_live_views_are_capped_so_floods_cannot_grow_memory(shared_engine, monkeypatch):

@@ -33,7 +33,7 @@ def test_one_analysis_per_question_and_per_candidate(shared_engine, analysed):
     assert analysed[text] == 1
     # Each candidate chunk read for a snippet is analysed once (its terms for coverage come
     # from the forward index), and the snippet's highlights reuse that analysis.
-    chunk_texts = {c.text for c in shared_engine.chunks}
+    chunk_texts = {c.text for c in shared_engine.backend.chunks}
     assert max(n for t, n in analysed.items() if t in chunk_texts) == 1
     assert not any(a.text in analysed for a in reply.answers if a.text != a.passage)
 
@@ -65,8 +65,12 @@ def test_unusable_questions_raise(text):
 def test_an_unseen_filler_word_is_judged_once_not_against_every_chunk():
     from retrieval.answering.snippets import coverage
 
-    query = Query("users find opinions unappealing", ("user", "opinion", "unappeal"),
-                  {"user": 1.0, "opinion": 1.0, "unappeal": 3.0}, frozenset({"unappeal"}))
+    query = Query(
+        "users find opinions unappealing",
+        ("user", "opinion", "unappeal"),
+        {"user": 1.0, "opinion": 1.0, "unappeal": 3.0},
+        frozenset({"unappeal"}),
+    )
     assert query.unseen_share == pytest.approx(0.6)  # still the abstention test's business
     assert coverage(query, frozenset({"user", "opinion"})) == pytest.approx(1.0)
     assert coverage(query, frozenset({"user"})) == pytest.approx(0.5)

@@ -136,7 +136,7 @@ def config(corpus, tmp_path):
 def test_the_engine_sees_a_new_file_after_one_refresh_without_rebuilding(config, monkeypatch):
     engine = Engine.from_config(config)
     saved = store.location(config.index.path, config.corpus)
-    first = engine.index.segments[0].name
+    first = engine.backend.index.segments[0].name
     (config.corpus / "late.txt").write_text(bench_ingest.LATE_PAGE)
     read = []
     import retrieval.index.catalog as catalog
@@ -145,7 +145,7 @@ def test_the_engine_sees_a_new_file_after_one_refresh_without_rebuilding(config,
     monkeypatch.setattr(catalog, "read_record", lambda p, *a: read.append(p.name) or real(p, *a))
     fresh = engine.refreshed()
     assert read == ["late.txt"]  # nothing else re-read or re-indexed
-    assert fresh.index.segments[0].name == first
+    assert fresh.backend.index.segments[0].name == first
     reply = fresh.ask(bench_ingest.LATE_QUESTION)
     assert reply.answered and reply.answers[0].source.file == "late.txt"
     assert not engine.ask(bench_ingest.LATE_QUESTION).answered  # the old one is untouched
@@ -153,7 +153,7 @@ def test_the_engine_sees_a_new_file_after_one_refresh_without_rebuilding(config,
     manifest = json.loads((saved / store.CURRENT / "manifest.json").read_text())
     assert len(manifest["segments"]) == 1
     adopted = fresh.refreshed()  # no corpus change, but the merged generation is picked up
-    assert adopted is not None and len(adopted.index.segments) == 1
+    assert adopted is not None and len(adopted.backend.index.segments) == 1
     assert adopted.ask(bench_ingest.LATE_QUESTION) == reply
     restarted = Engine.from_config(config)
     assert restarted.ask(bench_ingest.LATE_QUESTION) == reply

@@ -44,12 +44,13 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
     loaded = Engine.from_config(config)
     assert _generation(config) == gen  # nothing rewritten
-    assert isinstance(loaded.index.segments[0].doc_ids, np.memmap)  # mapped, not read
+    assert isinstance(loaded.backend.index.segments[0].doc_ids, np.memmap)  # mapped, not read
     for q in ["night tram", "sewage fine", "What is the capital of Peru?"]:
         assert loaded.ask(q) == built.ask(q)
-    assert loaded.articles == built.articles  # dates, their precision and feed ids included
-    assert any(a.date_precision == "approximate" for a in loaded.articles)
-    assert any(a.date_precision == "day" for a in loaded.articles)
+    # dates, their precision and feed ids included
+    assert loaded.backend.articles == built.backend.articles
+    assert any(a.date_precision == "approximate" for a in loaded.backend.articles)
+    assert any(a.date_precision == "day" for a in loaded.backend.articles)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "version", "settings", "missing"])
@@ -87,10 +88,10 @@ def test_a_flipped_bit_is_found_in_the_background_and_the_next_refresh_rebuilds(
     with pytest.raises(store.StoreError, match="checksum"):
         store.load(_saved(config), config.index_settings())
     engine = Engine.from_config(config)
-    assert engine.index.health.damaged is None  # not checked before the first answer
+    assert engine.backend.index.health.damaged is None  # not checked before the first answer
     engine.ask("When will the night trams run?")
-    assert engine.index.health.checked.wait(30)
-    assert "fails its checksum" in engine.index.health.damaged
+    assert engine.backend.index.health.checked.wait(30)
+    assert "fails its checksum" in engine.backend.index.health.damaged
     rebuilt = engine.refreshed()
     assert rebuilt is not None and rebuilt.ask("When will the night trams run?").answered
     store.load(_saved(config), config.index_settings())  # sound again
@@ -136,7 +137,9 @@ def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_
     back = Engine.from_config(config)  # loads, never rebuilds: nothing is read or written
     assert _generation(config) == first_gen
     assert back.ask("When will the night trams run?").answered
-    assert [a.headline for a in Engine.from_config(second).articles] == ["Ferry strike ends"]
+    assert [a.headline for a in Engine.from_config(second).backend.articles] == [
+        "Ferry strike ends"
+    ]
     assert sorted(p.name for p in config.index.path.iterdir()) == sorted(
         [_saved(config).name, _saved(second).name]
     )
