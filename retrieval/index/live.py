@@ -94,7 +94,7 @@ def max_ratios(
     without recomputing bounds when the corpus changes. Over runs of about
     IMPACT_BLOCK postings, so temporaries stay small."""
     p = params
-    norm = okapi.length_norm(np.asarray(doc_len), p.k1, p.b, avgdl)
+    norm = okapi.length_norm(np.asarray(doc_len).astype(np.float64), p.k1, p.b, avgdl)
     terms = len(indptr) - 1
     out = np.zeros(terms)
     start = 0
@@ -187,7 +187,8 @@ class LiveIndex:
             return None
         segment = self.segments[s]
         p = self.params
-        norm = okapi.length_norm(np.asarray(segment.doc_len), p.k1, p.b, self.avgdl)
+        lengths = np.asarray(segment.doc_len).astype(np.float64)
+        norm = okapi.length_norm(lengths, p.k1, p.b, self.avgdl)
         terms = len(self.vocabulary_list)
         indptr = np.asarray(segment.indptr)
         if segment.terms < terms:  # terms added since it was written: no postings here
@@ -204,6 +205,7 @@ class LiveIndex:
             p,
             derived=(self.idf, norm, bound),
             vocabulary=self.vocabulary,
+            avgdl=self.avgdl,
         )
 
     def _mask(self, s: int, mask: np.ndarray | None) -> np.ndarray | None:

@@ -301,7 +301,8 @@ async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatc
         assert h.bot.engine is not engine
         # One poll, one new segment with the new file; the indexed segment is reused as is.
         segments = h.bot.engine.backend.index.segments
-        assert segments[0] is engine.backend.index.segments[0] and segments[-1].files == ["chess.txt"]
+        assert segments[0] is engine.backend.index.segments[0]
+        assert segments[-1].files == ["chess.txt"]
         second = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "Mira Chen" in second["embeds"][0]["description"]
 
