@@ -288,15 +288,21 @@ async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatc
         question = "Who won the regional chess championship?"
         first = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert first["embeds"][0]["title"] == "No answer in the indexed articles"
-        (corpus / "chess.txt").write_text(
+        draft = corpus / ".chess.txt"  # written aside, then moved in: no poll sees half of it
+        draft.write_text(
             "Chess title for Port Aven teenager\n\n"
             "Fourteen-year-old Mira Chen won the regional chess championship on Sunday.\n"
         )
+        draft.rename(corpus / "chess.txt")
         for _ in range(100):
             if h.bot.engine is not engine:
                 break
             await asyncio.sleep(0.05)
         assert h.bot.engine is not engine
+        # One poll, one new segment with the new file; the indexed segment is reused as is.
+        segments = h.bot.engine.backend.index.segments
+        assert segments[0] is engine.backend.index.segments[0]
+        assert segments[-1].files == ["chess.txt"]
         second = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "Mira Chen" in second["embeds"][0]["description"]
 

@@ -169,7 +169,7 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, capsys):
     assert "bm25.k1" in _run(capsys, *cases[0])[2]
 
 
-def test_console_script_runs_as_a_module():
+def test_console_script_runs_as_a_module(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
@@ -183,7 +183,7 @@ def test_console_script_runs_as_a_module():
         ],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,  # the index it saves lands here, not in the checkout
         timeout=120,
         check=True,
     )
@@ -201,7 +201,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
         ["bash", "-o", "pipefail", "-c", command],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,  # the index it saves lands here, not in the checkout
         timeout=300,
     )
     assert json.loads(result.stdout)["answered"] is True
