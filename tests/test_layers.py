@@ -87,7 +87,11 @@ def test_newsbot_ask_never_imports_discord(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"NEWSBOT_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+        env={
+            "NEWSBOT_CONFIG": str(config),
+            "PATH": "/usr/bin:/bin",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -45,7 +45,7 @@ from retrieval.index.live import FileEntry, LiveIndex, Segment
 from retrieval.models import Article, Skipped
 from retrieval.reading.dates import from_iso, iso
 from retrieval.reading.ingest import Signature
-from retrieval.text.analysis import ANALYSIS_VERSION
+from retrieval.text import analysis
 
 log = logging.getLogger("newsbot.store")
 
@@ -88,8 +88,8 @@ def location(root: Path, corpus: Path) -> Path:
 
 
 def fingerprint(settings: dict[str, Any]) -> dict[str, Any]:
-    """What a saved index depends on besides the corpus."""
-    return {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION, **settings}
+    """What a saved index depends on besides the corpus (the analyzer's fingerprint too)."""
+    return {"format": FORMAT_VERSION, "analysis": analysis.ANALYZER.fingerprint, **settings}
 
 
 def _crc(path: Path, limit: int | None = None) -> int:

@@ -423,3 +423,28 @@ async def test_an_emptied_corpus_keeps_the_last_index_serving_and_says_why(
         question = "When will the night trams run?"
         data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "midnight" in data["embeds"][0]["description"]
+
+
+async def test_links_and_markdown_in_a_question_are_not_read_as_words(harness):
+    fake = harness.fake
+    typed = "https://discord.gg/x what did **Witkoff** warn ||spoiler|| Putin about 🤔"
+    plain = harness.bot.engine.ask("what did Witkoff warn Putin about")
+    iid = await fake.slash("ask", ASKER, question=typed)
+    (embed,) = (await _reply(fake, iid))["embeds"]
+    assert embed["title"] == plain.answers[0].source.headline
+    before = len(fake.calls)
+    await fake.say(f"<@{BOT_ID}> {typed}", ASKER, mentions=[BOT_USER])
+    call = await fake.wait_for(lambda c: c in fake.calls[before:] and _posted(fake)(c))
+    (embed,) = call.body["embeds"]
+    assert embed["title"] == plain.answers[0].source.headline
+    assert embed["author"]["name"] == "Q: what did Witkoff warn Putin about"
+
+
+async def test_what_is_the_latest_news_lists_the_newest_stories(harness):
+    iid = await harness.fake.slash("ask", ASKER, question="What is the latest news?")
+    data = await _reply(harness.fake, iid)
+    (embed,) = data["embeds"]
+    newest = harness.bot.engine.latest(None, 5)
+    assert embed["title"] == "The newest stories"
+    assert newest[0].headline.split()[0] in embed["description"]
+    assert not data.get("components")  # nothing to page: /latest lists more

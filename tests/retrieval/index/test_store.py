@@ -144,3 +144,21 @@ def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_
         [_saved(config).name, _saved(second).name]
     )
     assert _saved(config).name.startswith("news-")  # the folder's name, for people
+
+
+def test_an_index_analysed_otherwise_is_rebuilt_never_served(config, monkeypatch, caplog):
+    from retrieval.text import analysis
+
+    first = Engine.from_config(config)
+    assert first.backend.index.term_idf("tram") is not None
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    assert manifest["analysis"] == analysis.ANALYZER.fingerprint
+    other = analysis.Analyzer(stop_words=analysis.STOP_WORDS | {"tram", "trams"})
+    monkeypatch.setattr(analysis, "ANALYZER", other)
+    with pytest.raises(store.StoreError, match="analysis"):
+        store.load(_saved(config), config.index_settings())
+    again = Engine.from_config(config)
+    assert "building the index anew" in caplog.text
+    assert again.backend.index.term_idf("tram") is None  # built with the analyzer in use
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    assert manifest["analysis"] == other.fingerprint
