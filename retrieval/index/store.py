@@ -29,6 +29,7 @@ import mmap
 import os
 import re
 import shutil
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -404,13 +405,14 @@ class LazySignatures(Sequence[Signature]):
     def __init__(self, file: Path) -> None:
         self._file = file.open("rb")  # held open: readable even once a merge deletes it
         self._items: list[Signature] | None = None
+        self._lock = threading.Lock()  # a refresh and a background merge may both read
 
     def _all(self) -> list[Signature]:
-        if self._items is None:
-            self._file.seek(0)
-            self._items = [_signature(s) for s in json.loads(self._file.read())]
-            self._file.close()
-        return self._items
+        with self._lock:
+            if self._items is None:
+                self._items = [_signature(s) for s in json.loads(self._file.read())]
+                self._file.close()
+            return self._items
 
     def __len__(self) -> int:
         return len(self._all())
