@@ -16,14 +16,13 @@ its memory is the final arrays plus a RAM buffer, whatever the corpus size.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.index import topk
+from retrieval.index import okapi, topk
 from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.segments import (
     DEFAULT_MEMORY_MB,
@@ -54,10 +53,17 @@ class BM25Index:
         doc_len: np.ndarray,
         params: BM25Params,
         derived: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        vocabulary: dict[str, int] | None = None,
+        avgdl: float | None = None,
     ) -> None:
-        """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
-        self.terms = list(terms)
-        self.vocabulary = {t: i for i, t in enumerate(self.terms)}
+        """`derived` (idf, norm, max_impact) comes from a saved index or from global
+        statistics (a live index's segment, whose `avgdl` is the whole corpus'); else it
+        is computed. `vocabulary` (term -> id, matching `terms`) lets segments share one
+        instead of building their own."""
+        self.terms = terms if vocabulary is not None else list(terms)
+        self.vocabulary = (
+            vocabulary if vocabulary is not None else {t: i for i, t in enumerate(self.terms)}
+        )
         # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
         self.indptr = np.asarray(indptr)
         self.doc_ids = np.asarray(doc_ids)
@@ -65,14 +71,17 @@ class BM25Index:
         self.doc_len = np.asarray(doc_len)
         self.params = params
         self.size = len(doc_len)
-        self.avgdl = float(self.doc_len.sum()) / self.size if self.size else 1.0
+        if avgdl is None:
+            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
+        self.avgdl = avgdl  # what `norm` was computed with (bounds must use the same)
         if derived is not None:
             self.idf, self.norm, self.max_impact = (np.asarray(a) for a in derived)
         else:
-            self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
-            self.norm = topk.length_norm(doc_len, params.k1, params.b, self.avgdl)
+            self.idf = okapi.idfs(np.diff(indptr), self.size, params.epsilon)
+            lengths = np.asarray(doc_len).astype(np.float64)
+            self.norm = okapi.length_norm(lengths, params.k1, params.b, avgdl)
         self.postings = topk.Postings(self.indptr, self.doc_ids, self.tfs, self.doc_len)
-        self.weighting = topk.Weighting(params.k1, params.b, self.avgdl, self.norm)
+        self.weighting = topk.Weighting(params.k1, params.b, avgdl, self.norm)
         if derived is None:
             self.max_impact = topk.term_bounds(self.postings, self.weighting, self.idf)
         self.blocks = topk.BlockMaxima(self.postings)
@@ -129,7 +138,7 @@ class BM25Index:
                 a, b = self.indptr[t], self.indptr[t + 1]
                 ids = self.doc_ids[a:b]
                 k1 = self.params.k1
-                scores[ids] += topk.term_weights(self.tfs[a:b], self.norm[ids], self.idf[t], k1)
+                scores[ids] += okapi.term_weights(self.tfs[a:b], self.norm[ids], self.idf[t], k1)
         return scores
 
     def top_k(
@@ -156,15 +165,11 @@ class BM25Index:
     def postings_of(self, t: int) -> int:
         return int(self.indptr[t + 1] - self.indptr[t])
 
+    def postings(self, term: str) -> np.ndarray:
+        """The sorted ids of the chunks holding an indexed term."""
+        t = self.vocabulary[term]
+        return self.doc_ids[self.indptr[t] : self.indptr[t + 1]]
 
-def _okapi_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
-    """BM25Okapi's idf: log(N - df + .5) - log(df + .5), negatives floored at eps * mean."""
-    if df.size == 0:
-        return np.zeros(0)
-    # math.log, as BM25Okapi uses, once per distinct document frequency.
-    distinct, where = np.unique(df, return_inverse=True)
-    logs = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in distinct.tolist()]
-    idf = np.array(logs)[where]
-    average = math.fsum(idf.tolist()) / idf.size
-    idf[idf < 0] = epsilon * average
-    return idf
+    def document_frequency(self, term: str) -> int:
+        """Chunks holding an indexed term."""
+        return self.postings_of(self.vocabulary[term])

@@ -26,7 +26,7 @@ from retrieval.index.forward import LOW_32, TF_DTYPE, Forward, Vocabulary, token
 BYTES_PER_TOKEN = 64
 # Working bytes per posting while a block is inverted (sort order, destinations, copies).
 BYTES_PER_POSTING = 48
-# Default RAM buffer: a 1M-chunk build then peaks well under 1 GB (README, Performance).
+# Default RAM buffer: a 1M-chunk build then peaks well under 1 GB (docs/performance.md).
 DEFAULT_MEMORY_MB = 256
 # Chunks mapped to term ids per call when indexing a list of token lists.
 BATCH_CHUNKS = 4096
@@ -156,9 +156,7 @@ def invert(
         dest += np.arange(terms.size, dtype=np.int64)
         del sorted_terms
         counts = np.diff(block.indptr)
-        doc_ids[dest] = np.repeat(np.arange(base, base + block.size, dtype=np.int32), counts)[
-            order
-        ]
+        doc_ids[dest] = np.repeat(np.arange(base, base + block.size, dtype=np.int32), counts)[order]
         tfs[dest] = np.asarray(block.tfs)[order]
         del dest, order
         cursor += block_df

@@ -3,8 +3,9 @@
 The layout is arrays only: term t owns doc_ids[indptr[t]:indptr[t+1]] (sorted) and
 tfs[...] (its frequencies), and doc_len holds every chunk's length. Scoring needs the
 query-time statistics, passed in: each query term's idf and the per-chunk length norm
-k1 * (1 - b + b * dl / avgdl). Nothing stored depends on them, so a segment of a
-larger index is searched with the whole index's idf and average length.
+k1 * (1 - b + b * dl / avgdl) (retrieval/index/okapi.py, the one scorer). Nothing
+stored depends on them, so a segment of a larger index is searched with the whole
+index's idf and average length.
 
 MaxScore: terms are taken by decreasing bound (rare terms first) and scored in full
 until the k-th best partial score beats what all remaining terms could add to a chunk
@@ -25,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from retrieval.index.okapi import length_norm, term_weights
 
 # Postings per block: small enough that a block's maximum is tight (few postings share
 # one), large enough that the per-block arrays stay under a tenth of the postings.
@@ -61,22 +64,6 @@ class Blocks:
     max_tf: np.ndarray
     max_tf_len: np.ndarray
     min_len: np.ndarray
-
-
-def length_norm(doc_len: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
-    """k1 * (1 - b + b * dl / avgdl) per chunk, computed exactly as BM25Okapi does."""
-    return k1 * (1 - b + b * np.asarray(doc_len).astype(np.float64) / avgdl)
-
-
-def term_weights(tf: np.ndarray, norm: np.ndarray, idf: float, k1: float) -> np.ndarray:
-    """BM25Okapi's idf * (tf * (k1 + 1) / (tf + norm)) per posting: the same operations in
-    the same order, so the same bits; `norm` is the chunks' length norms (consumed)."""
-    weights = tf.astype(np.float64)
-    norm += weights
-    weights *= k1 + 1
-    weights /= norm
-    weights *= idf
-    return weights
 
 
 class BlockMaxima:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import topk
+from retrieval.index import okapi, topk
 from retrieval.index.bm25 import BM25Index
 
 K1, B = 1.5, 0.75
@@ -30,12 +30,13 @@ def test_block_bounds_hold_whatever_the_average_length(avgdl):
     index = BM25Index.build(_zipf_docs(3000))
     postings = _postings(index)
     blocks = topk.BlockMaxima(postings)
-    weighting = topk.Weighting(K1, B, avgdl, topk.length_norm(index.doc_len, K1, B, avgdl))
+    norm = okapi.length_norm(index.doc_len.astype(np.float64), K1, B, avgdl)
+    weighting = topk.Weighting(K1, B, avgdl, norm)
     tight = 0
     for t in range(len(index.terms)):
         a, b = index.indptr[t], index.indptr[t + 1]
         ids = index.doc_ids[a:b]
-        weights = topk.term_weights(index.tfs[a:b], weighting.norm[ids], 2.0, K1)
+        weights = okapi.term_weights(index.tfs[a:b], weighting.norm[ids], 2.0, K1)
         bounds = weighting.block_bounds(blocks.of(t), 2.0)
         per_posting = np.repeat(bounds, topk.BLOCK)[: b - a]
         assert (weights <= per_posting).all()
@@ -51,9 +52,9 @@ def _segment_search(docs, lo, hi, queries, k, mask=None):
     reference = BM25Okapi(docs)
     segment = BM25Index.build(docs[lo:hi])
     postings = _postings(segment)
-    weighting = topk.Weighting(
-        K1, B, reference.avgdl, topk.length_norm(segment.doc_len, K1, B, reference.avgdl)
-    )
+    lengths = segment.doc_len.astype(np.float64)
+    norm = okapi.length_norm(lengths, K1, B, reference.avgdl)
+    weighting = topk.Weighting(K1, B, reference.avgdl, norm)
     idf = np.array([reference.idf[t] for t in segment.terms])
     bounds = topk.term_bounds(postings, weighting, idf)
     blocks = topk.BlockMaxima(postings)
@@ -105,7 +106,7 @@ def test_terms_with_idf_at_or_below_zero_are_scored_in_full():
     for t in terms:
         a, b = index.indptr[t], index.indptr[t + 1]
         ids_t = index.doc_ids[a:b]
-        dense[ids_t] += topk.term_weights(index.tfs[a:b], weighting.norm[ids_t], idf[t], K1)
+        dense[ids_t] += okapi.term_weights(index.tfs[a:b], weighting.norm[ids_t], idf[t], K1)
     positive = np.flatnonzero(dense > 0)
     assert sorted(ids.tolist()) == positive.tolist()
     np.testing.assert_array_equal(scores, dense[ids])
