@@ -80,11 +80,11 @@ class BM25Index:
             self.idf = okapi.idfs(np.diff(indptr), self.size, params.epsilon)
             lengths = np.asarray(doc_len).astype(np.float64)
             self.norm = okapi.length_norm(lengths, params.k1, params.b, avgdl)
-        self.postings = topk.Postings(self.indptr, self.doc_ids, self.tfs, self.doc_len)
+        self.csr = topk.Postings(self.indptr, self.doc_ids, self.tfs, self.doc_len)
         self.weighting = topk.Weighting(params.k1, params.b, avgdl, self.norm)
         if derived is None:
-            self.max_impact = topk.term_bounds(self.postings, self.weighting, self.idf)
-        self.blocks = topk.BlockMaxima(self.postings)
+            self.max_impact = topk.term_bounds(self.csr, self.weighting, self.idf)
+        self.blocks = topk.BlockMaxima(self.csr)
         self._scratch = topk.Scratch()
 
     @classmethod
@@ -151,7 +151,7 @@ class BM25Index:
         """
         terms = [t for t in map(self.vocabulary.get, query) if t is not None]
         return topk.top_k(
-            self.postings,
+            self.csr,
             self.blocks,
             self.weighting,
             terms,
