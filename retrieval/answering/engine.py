@@ -172,6 +172,14 @@ class Engine:
         catalog, changed = _read(self.config, self.catalog, progress)
         return self._assemble(self.config, catalog, None) if changed else None
 
+    def with_texts(self) -> Engine:
+        """An engine whose `articles` hold their full text (digests, alerts): this one,
+        or over shards, which keep no article text here, the embedded read of the corpus
+        folder that `newsbot index --backend xapian` writes the shards from."""
+        if self.shards is None:
+            return self
+        return Engine.from_config(dataclasses.replace(self.config, backend="embedded"))
+
     @classmethod
     def _assemble(cls, config: Config, catalog: Catalog, index: BM25Index | None) -> Engine:
         """The engine over a catalog's live articles; builds (and saves) the index if needed.

@@ -1,0 +1,132 @@
+"""From a refresh to the alerts owed: match the new articles, queue, then plan delivery.
+
+`collect` runs after every refresh: the articles the store has not seen are matched
+against the active subscriptions (the percolator), the matches of one subscription
+that tell one story become one alert ("also reported by"), and the alerts are queued
+in the transaction that marks those articles seen. `plan` then splits what is owed
+to each channel or member into alerts to send and, over the hourly cap, one
+"N more on X" message per topic. The caller sends, then records what was accepted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from retrieval.answering.engine import Engine
+from retrieval.config import AlertsConfig
+from retrieval.models import Article
+from retrieval.news.matching import Batch, Match, percolate
+from retrieval.news.store import Pending, Store
+from retrieval.news.stories import group
+
+HOUR = 3600.0
+
+
+def payload(topic: str, article: Article, match: Match, also: Sequence[Article]) -> dict[str, Any]:
+    """What an alert shows, kept with it so it can be sent after a restart as it was."""
+    return {
+        "topic": topic,
+        "headline": article.headline,
+        "publisher": article.publisher or None,
+        "published": article.published or None,
+        "date": article.date.isoformat() if article.date else None,
+        "date_precision": article.date_precision,
+        "url": article.url or None,
+        "file": article.file,
+        "sentence": match.sentence,
+        "marks": [list(m) for m in match.marks],
+        "also": [
+            {
+                "publisher": a.publisher or None,
+                "headline": a.headline,
+                "url": a.url or None,
+                "file": a.file,
+            }
+            for a in also
+        ],
+    }
+
+
+def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
+    """Queue alerts for the articles the store has not seen; how many were queued.
+
+    `engine` serves the statistics (embedded or shards); its `with_texts()` articles
+    are the corpus as now read. Only subscriptions of `kinds` are matched: the bot and
+    `newsbot follow` keep separate stores, so neither marks the other's articles seen.
+    """
+    articles = engine.with_texts().articles
+    new_keys = store.unseen(a.key for a in articles)
+    if not new_keys:
+        return 0
+    wanted = set(new_keys)
+    new = [a for a in articles if a.key in wanted]
+    subscriptions = [s for s in store.subscriptions() if s.kind in kinds and not s.paused]
+    batch = Batch.of(new, engine.config.chunking)
+    matches = percolate(
+        [(s.id, s.topic) for s in subscriptions],
+        batch,
+        engine.backend.term_stats,
+        engine.config.answers,
+        engine.config.bm25,
+    )
+    topics = {s.id: s.topic for s in subscriptions}
+    per_topic: dict[int, list[Match]] = defaultdict(list)
+    for m in matches:
+        per_topic[m.topic].append(m)
+    alerts = []
+    idf = engine.backend.term_stats(sorted(batch.vocabulary)).idf.get if matches else None
+    for topic_id, found in per_topic.items():
+        by_article = {batch.articles[m.article].key: m for m in found}
+        assert idf is not None
+        for story in group([batch.articles[m.article] for m in found], idf):
+            lead, *rest = story.articles
+            match = by_article[lead.key]
+            alerts.append((topic_id, lead.key, payload(topics[topic_id], lead, match, rest)))
+    store.queue(new_keys, alerts)
+    return len(alerts)
+
+
+@dataclass
+class Delivery:
+    """What one channel or member is owed now: alerts to send, and topics over the cap."""
+
+    kind: str
+    target: int
+    alerts: list[Pending] = field(default_factory=list)
+    folded: dict[str, list[Pending]] = field(default_factory=dict)  # topic -> over the cap
+
+
+def cap_for(kind: str, caps: AlertsConfig) -> int:
+    return caps.per_channel_per_hour if kind == "channel" else caps.per_user_per_hour
+
+
+def plan(
+    store: Store, caps: AlertsConfig, kinds: Sequence[str], now: float | None = None
+) -> list[Delivery]:
+    """Pending alerts per target: the first up to the hourly cap, the rest folded by topic."""
+    now = time.time() if now is None else now
+    deliveries: dict[tuple[str, int], Delivery] = {}
+    room: dict[tuple[str, int], int] = {}
+    for p in store.pending():
+        s = p.subscription
+        if s.kind not in kinds:
+            continue
+        key = (s.kind, s.target)
+        if key not in deliveries:
+            deliveries[key] = Delivery(s.kind, s.target)
+            room[key] = cap_for(s.kind, caps) - store.delivered_since(s.kind, s.target, now - HOUR)
+        if room[key] > 0:
+            deliveries[key].alerts.append(p)
+            room[key] -= 1
+        else:
+            deliveries[key].folded.setdefault(s.topic, []).append(p)
+    return list(deliveries.values())
+
+
+def more_text(topic: str, count: int) -> str:
+    """The one message that stands for alerts over the hourly cap."""
+    return f"{count} more on {topic} this hour (alert limit reached; see /latest {topic})."

@@ -1,0 +1,69 @@
+"""A topic's timeline: answering articles oldest first, copies collapsed, undated counted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from helpers import NEWS_CORPUS
+
+from retrieval.answering.engine import Engine
+from retrieval.config import Config
+from retrieval.models import Article
+from retrieval.news.timeline import timeline
+
+
+def _engine() -> Engine:
+    return Engine.from_config(Config().with_corpus(NEWS_CORPUS))
+
+
+def test_the_timeline_is_oldest_first_and_leaves_undated_out():
+    line = timeline(_engine(), "Kelvin Bridge")
+    dates = [e.source.date for e in line.events]
+    assert dates == sorted(dates) and len(dates) == 3
+    assert {e.source.file for e in line.events} == {
+        "bridge-gazette.md",
+        "bridge-courier.md",
+        "bridge-radio.md",
+    }
+    assert line.undated == 1  # the letters page mentions the bridge but has no date
+    assert all("Kelvin" in e.sentence or "bridge" in e.sentence.lower() for e in line.events)
+
+
+def test_a_reprinted_passage_is_one_event_with_also_reported_by():
+    text = "Kelvin Bridge will reopen on Friday after repairs to the cracked girder."
+    others = [  # a term in every chunk has no weight in BM25: the archive holds other news
+        Article(f"Other news {i}", (f"The {w} festival opened with music.",), f"o{i}.md")
+        for i, w in enumerate(["harbour", "autumn", "winter", "film"])
+    ]
+    articles = [
+        *others,
+        Article(
+            "Bridge to reopen",
+            (text,),
+            "a.md",
+            publisher="Gazette",
+            date=datetime(2026, 12, 3, tzinfo=UTC),
+        ),
+        Article(
+            "Bridge reopening Friday",
+            (text,),
+            "b.md",
+            publisher="Courier",
+            date=datetime(2026, 12, 3, 5, tzinfo=UTC),
+        ),
+        Article(
+            "Bridge shut",
+            ("Kelvin Bridge was shut after a crack was found.",),
+            "c.md",
+            publisher="Radio",
+            date=datetime(2026, 11, 30, tzinfo=UTC),
+        ),
+    ]
+    line = timeline(Engine.from_articles(articles, Config()), "Kelvin Bridge")
+    assert [e.source.file for e in line.events] == ["c.md", "a.md"]
+    assert [s.publisher for s in line.events[1].also] == ["Courier"]
+
+
+def test_an_unknown_topic_says_what_the_corpus_never_mentions():
+    line = timeline(_engine(), "zeppelin")
+    assert line.events == () and "never mention" in line.reason
