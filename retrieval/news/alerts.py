@@ -10,15 +10,18 @@ to each channel or member into alerts to send and, over the hourly cap, one
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from retrieval.answering.engine import Engine
 from retrieval.config import AlertsConfig
-from retrieval.models import Article
+from retrieval.index.backends.base import source_of
+from retrieval.models import Source
 from retrieval.news.matching import Batch, Match, percolate
 from retrieval.news.store import Pending, Store
 from retrieval.news.stories import group
@@ -26,29 +29,46 @@ from retrieval.news.stories import group
 HOUR = 3600.0
 
 
-def payload(topic: str, article: Article, match: Match, also: Sequence[Article]) -> dict[str, Any]:
-    """What an alert shows, kept with it so it can be sent after a restart as it was."""
-    return {
-        "topic": topic,
-        "headline": article.headline,
-        "publisher": article.publisher or None,
-        "published": article.published or None,
-        "date": article.date.isoformat() if article.date else None,
-        "date_precision": article.date_precision,
-        "url": article.url or None,
-        "file": article.file,
-        "sentence": match.sentence,
-        "marks": [list(m) for m in match.marks],
-        "also": [
-            {
-                "publisher": a.publisher or None,
-                "headline": a.headline,
-                "url": a.url or None,
-                "file": a.file,
-            }
-            for a in also
-        ],
-    }
+@dataclass(frozen=True)
+class Alert:
+    """What an alert shows: the topic, the sentence that matches, where it came from."""
+
+    topic: str
+    sentence: str
+    marks: tuple[tuple[int, int], ...]
+    source: Source
+    also: tuple[Source, ...] = ()  # other outlets telling the same story
+
+    def payload(self) -> dict[str, Any]:
+        """As stored with the queued alert, so it is sent after a restart as it was."""
+        return {
+            "topic": self.topic,
+            "sentence": self.sentence,
+            "marks": [list(m) for m in self.marks],
+            "source": _source_dict(self.source),
+            "also": [_source_dict(s) for s in self.also],
+        }
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Alert:
+        return cls(
+            payload["topic"],
+            payload["sentence"],
+            tuple((a, b) for a, b in payload["marks"]),
+            _source(payload["source"]),
+            tuple(_source(s) for s in payload["also"]),
+        )
+
+
+def _source_dict(source: Source) -> dict[str, Any]:
+    fields = dataclasses.asdict(source)
+    fields["date"] = source.date.isoformat() if source.date else None
+    return fields
+
+
+def _source(fields: dict[str, Any]) -> Source:
+    date = datetime.fromisoformat(fields["date"]) if fields.get("date") else None
+    return Source(**{**fields, "date": date})
 
 
 def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
@@ -85,7 +105,14 @@ def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
         for story in group([batch.articles[m.article] for m in found], idf):
             lead, *rest = story.articles
             match = by_article[lead.key]
-            alerts.append((topic_id, lead.key, payload(topics[topic_id], lead, match, rest)))
+            alert = Alert(
+                topics[topic_id],
+                match.sentence,
+                match.marks,
+                source_of(lead),
+                tuple(map(source_of, rest)),
+            )
+            alerts.append((topic_id, lead.key, alert.payload()))
     store.queue(new_keys, alerts)
     return len(alerts)
 

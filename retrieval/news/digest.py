@@ -8,6 +8,7 @@ reported first, then newest: what many outlets carried is what a reader missed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -48,12 +49,17 @@ def digest(engine: Engine, since: datetime | None = None, until: datetime | None
     articles = engine.with_texts().articles
     period = [a for a in articles if a.date is not None and since <= a.date < until]
     undated = sum(1 for a in articles if a.date is None)
-    vocabulary = {t for a in period for t in analyze(f"{a.headline}\n{a.text}")}
-    idf = engine.backend.term_stats(sorted(vocabulary)).idf.get
-    stories = group(period, idf)
+    stories, idf = stories_of(engine, period)
     entries = [_entry(story, idf) for story in stories]
     entries.sort(key=lambda e: (-len(e.outlets), -e.newest.timestamp()))
     return Digest(since, until, tuple(entries), len(period), undated)
+
+
+def stories_of(engine: Engine, articles: Sequence[Article]) -> tuple[list[Story], Idf]:
+    """The articles grouped into stories, with idf from the serving index (one call)."""
+    vocabulary = {t for a in articles for t in analyze(f"{a.headline}\n{a.text}")}
+    idf = engine.backend.term_stats(sorted(vocabulary)).idf.get
+    return group(articles, idf), idf
 
 
 def _entry(story: Story, idf: Idf) -> Entry:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from retrieval.answering.engine import Engine
 from retrieval.answering.question import Query
+from retrieval.models import Reply
 from retrieval.text.analysis import spans
 
 # The carried words' share of their idf: half, so a snippet holding only the carried
@@ -169,3 +171,10 @@ class Conversation:
         reading = read(self.last, question)
         self.last = reading.text
         return reading
+
+
+def ask(engine: Engine, conversation: Conversation, question: str) -> tuple[Reading, Reply]:
+    """Answer a question in its conversation: read it after the last, carry, answer."""
+    reading = conversation.read(question)
+    query = carry_weights(engine.analyse(reading.text), reading)
+    return reading, engine.ask(query)

@@ -2,8 +2,8 @@
 
 Articles are found as a question's answers are (the backend's BM25 ranking, then
 the coverage rule for abstention), so a timeline never lists an article that only
-shares a common word with the topic. One passage reprinted by several outlets is one
-line with "also reported by" (`selection.SAME_STORY`); undated articles cannot be
+shares a common word with the topic. One story told by several outlets is one line
+with "also reported by" (`stories.group`, as in the digest); undated articles cannot be
 placed on a line of dates, so they are left out and counted.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from retrieval.answering.engine import Engine, Filters
-from retrieval.answering.selection import SAME_STORY, similarity, words
 from retrieval.answering.snippets import Candidate, coverage
 from retrieval.models import Source
+from retrieval.news.digest import stories_of
 from retrieval.news.matching import sentence_of
 
 # Chunks read to find a topic's articles: a timeline wants every article on the topic,
@@ -24,12 +24,15 @@ TIMELINE_CANDIDATES = 300
 TIMELINE_LIMIT = 50  # lines shown; older ones beyond are counted
 
 
+Found = tuple[Source, str, tuple[tuple[int, int], ...]]  # an article's source and sentence
+
+
 @dataclass(frozen=True)
 class Event:
     source: Source
     sentence: str  # the sentence of the article that matches the topic
     marks: tuple[tuple[int, int], ...]
-    also: tuple[Source, ...] = ()  # other outlets carrying the same passage
+    also: tuple[Source, ...] = ()  # other outlets telling the same story
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def timeline(engine: Engine, topic: str, limit: int = TIMELINE_LIMIT) -> Timelin
         )
     ranked = engine.backend.top_k(query.terms, TIMELINE_CANDIDATES, Filters())
     seen: set[Hashable] = set()
-    found: list[tuple[Source, str, tuple[tuple[int, int], ...]]] = []
+    found: list[Found] = []
     undated = 0
     for record, score in zip(ranked.chunks, ranked.scores, strict=True):
         if record.article in seen or coverage(query, record.terms) < answers.min_coverage:
@@ -69,23 +72,36 @@ def timeline(engine: Engine, topic: str, limit: int = TIMELINE_LIMIT) -> Timelin
         c = Candidate(record.id, record.article, score, record.text, record.headline, record.terms)
         found.append((record.source, *sentence_of(query, c)))
     found.sort(key=lambda f: f[0].date)  # type: ignore[arg-type, return-value]
-    events = _collapse(found)
+    events = _collapse(engine, found)
     more = max(0, len(events) - limit)
     reason = "" if events or undated else "No indexed article covers enough of this topic."
     return Timeline(query.text, tuple(events[more:]), undated, more, query.corrected, reason)
 
 
-def _collapse(found: list[tuple[Source, str, tuple[tuple[int, int], ...]]]) -> list[Event]:
-    """One event per passage, however many outlets carried it (dated by the first)."""
+def _collapse(engine: Engine, found: list[Found]) -> list[Event]:
+    """One event per story, however many outlets told it (dated by its first report).
+
+    Stories are grouped over the articles' whole texts (`stories.group`), so two
+    outlets' reports of one event in different words are one line.
+    """
+    texts = {(a.file, a.headline): a for a in engine.with_texts().articles}
+    articles = [texts.get((source.file, source.headline)) for source, _, _ in found]
+    known = [a for a in articles if a is not None]
+    story_of: dict[int, int] = {}
+    for n, story in enumerate(stories_of(engine, known)[0]):
+        for article in story.articles:
+            story_of[id(article)] = n
     events: list[Event] = []
-    held: list[frozenset[str]] = []
-    for source, sentence, marks in found:
-        text = words(sentence)
-        twin = next((i for i, w in enumerate(held) if similarity(text, w) >= SAME_STORY), None)
-        if twin is None:
+    placed: dict[int, int] = {}  # story -> its event
+    for (source, sentence, marks), article in zip(found, articles, strict=True):
+        story = story_of.get(id(article)) if article is not None else None
+        if story is None or story not in placed:
+            if story is not None:
+                placed[story] = len(events)
             events.append(Event(source, sentence, marks))
-            held.append(text)
-        else:
-            first = events[twin]
-            events[twin] = Event(first.source, first.sentence, first.marks, (*first.also, source))
+            continue
+        first = events[placed[story]]
+        events[placed[story]] = Event(
+            first.source, first.sentence, first.marks, (*first.also, source)
+        )
     return events

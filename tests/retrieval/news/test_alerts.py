@@ -8,7 +8,7 @@ from helpers import NEWS_CORPUS
 
 from retrieval.answering.engine import Engine
 from retrieval.config import AlertsConfig, Config
-from retrieval.news.alerts import collect, plan
+from retrieval.news.alerts import Alert, collect, plan
 from retrieval.news.store import Store
 
 KINDS = ("channel", "dm")
@@ -40,7 +40,7 @@ def _start(tmp_path):
 def test_a_new_article_on_a_followed_topic_is_queued_once(tmp_path):
     corpus, engine, store = _start(tmp_path)
     bridge, _ = store.follow("Kelvin Bridge", "channel", 1, 1)
-    bakery, _ = store.follow("Harrow Street bakery", "dm", 2, 2)
+    store.follow("Harrow Street bakery", "dm", 2, 2)  # another topic: not alerted
     assert collect(store, engine, KINDS) == 0  # the archive is not news
     _write(
         corpus,
@@ -54,8 +54,10 @@ def test_a_new_article_on_a_followed_topic_is_queued_once(tmp_path):
     assert collect(store, engine, KINDS) == 1
     (pending,) = store.pending()
     assert pending.subscription.id == bridge.id
-    assert pending.payload["headline"] == "Kelvin Bridge to reopen on Friday"
-    assert "reopen" in pending.payload["sentence"]
+    alert = Alert.of(pending.payload)
+    assert alert.source.headline == "Kelvin Bridge to reopen on Friday"
+    assert alert.source.date is not None and alert.source.date.day == 2
+    assert "reopen" in alert.sentence and alert.topic == "Kelvin Bridge"
     assert collect(store, engine, KINDS) == 0  # seen: never queued twice
     store.close()
     again = Store(tmp_path / "s.sqlite")  # a restart before it was sent: still owed
@@ -84,7 +86,7 @@ def test_one_story_from_two_outlets_is_one_alert_with_also_reported_by(tmp_path)
     )
     assert collect(store, engine.refreshed(), KINDS) == 1
     (pending,) = store.pending()
-    assert [a["publisher"] for a in pending.payload["also"]] == ["Almer Radio News"]
+    assert [s.publisher for s in Alert.of(pending.payload).also] == ["Almer Radio News"]
 
 
 def test_alerts_over_the_hourly_cap_are_folded_into_one_message_per_topic(tmp_path):
