@@ -24,6 +24,7 @@ from bot.token import shows_token
 from retrieval.answering.engine import Engine, Filters
 from retrieval.config import BotConfig
 from retrieval.errors import UserError
+from retrieval.news.store import Store
 from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
@@ -35,6 +36,10 @@ EXTENSIONS = (
     "bot.exts.sources",
     "bot.exts.latest",
     "bot.exts.help",
+    "bot.exts.follow",
+    "bot.exts.digest",
+    "bot.exts.timeline",
+    "bot.exts.followups",
 )
 OUR_FAULT = (
     "Something went wrong on our side while answering. It has been logged; please try again."
@@ -64,6 +69,8 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
+        # Followed topics, alerts owed and follow-up threads: user data, kept under index.path.
+        self.store = Store.under(engine.config.index.path)
         self._tasks: list[asyncio.Task[None]] = []
         self._views: collections.deque[discord.ui.View] = collections.deque()
         self.connected = False
@@ -169,6 +176,7 @@ class NewsBot(commands.Bot):
             task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     async def run_engine(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking engine call in the worker threads, never on the event loop."""

@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS alerts (
     attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (subscription, article)
 );
+CREATE TABLE IF NOT EXISTS threads (thread INTEGER PRIMARY KEY, last TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS digests (channel INTEGER NOT NULL, day TEXT NOT NULL,
+                                    PRIMARY KEY (channel, day));
 CREATE INDEX IF NOT EXISTS alerts_unsent ON alerts (sent) WHERE sent IS NULL;
 """
 
@@ -296,6 +299,23 @@ class Store:
             (kind, target, since),
         )
         return int(rows[0][0])
+
+    # -- follow-up threads and daily digests ---------------------------------------------
+
+    def conversation(self, thread: int) -> str | None:
+        """The last question read in a follow-up thread the bot opened (None: not ours)."""
+        rows = self._query("SELECT last FROM threads WHERE thread=?", (thread,))
+        return rows[0][0] if rows else None
+
+    def remember(self, thread: int, last: str) -> None:
+        self._tx("INSERT OR REPLACE INTO threads VALUES (?, ?)", [(thread, last)])
+
+    def digest_posted(self, channel: int, day: str) -> bool:
+        return bool(self._query("SELECT 1 FROM digests WHERE channel=? AND day=?", (channel, day)))
+
+    def mark_digest(self, channel: int, day: str) -> None:
+        """A channel got its digest for `day` (a restart does not post it again)."""
+        self._tx("INSERT OR IGNORE INTO digests VALUES (?, ?)", [(channel, day)])
 
 
 _COLUMNS = "id, topic, kind, target, owner, created, paused"
