@@ -7,7 +7,7 @@ import collections
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -170,6 +170,10 @@ class NewsBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask extension's listener."""
+
+    def background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a loop (alerts, digests) until the bot closes, when it is cancelled."""
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     async def close(self) -> None:
         for task in self._tasks:

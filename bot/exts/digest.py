@@ -31,15 +31,10 @@ def next_run(now: datetime, hour: int, minute: int) -> datetime:
 class Digests(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         if self.bot.settings.digest_channels:
-            self._task = asyncio.create_task(self.daily(), name="newsbot-digest")
-
-    async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+            self.bot.background(self.daily(), "newsbot-digest")
 
     @app_commands.command(name="digest", description="The stories of the last day, one entry each")
     @app_commands.describe(since="from when: 2025-07-06, or an age such as 24h (the default) or 7d")

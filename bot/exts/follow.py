@@ -69,14 +69,9 @@ class FollowingView(OwnedView):
 class Follow(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(self.alert_loop(), name="newsbot-alerts")
-
-    async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self.bot.background(self.alert_loop(), "newsbot-alerts")
 
     # -- commands --------------------------------------------------------------------------
 
@@ -202,8 +197,8 @@ class Follow(commands.Cog):
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._pause(kind, target, exc)
             return None
-        guild = getattr(channel, "guild", None)
-        if guild is not None and not channel.permissions_for(guild.me).send_messages:  # type: ignore[union-attr]
+        me = getattr(getattr(channel, "guild", None), "me", None)  # None: not cached yet
+        if me is not None and not channel.permissions_for(me).send_messages:  # type: ignore[union-attr]
             await self._pause(kind, target, "no permission to send messages there")
             return None
         return channel  # type: ignore[return-value]

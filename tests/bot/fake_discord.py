@@ -86,6 +86,7 @@ class FakeDiscord:
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
+        self._pending: set[asyncio.Future[None]] = set()
         self.ready = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
@@ -243,8 +244,12 @@ class FakeDiscord:
         }
         self.threads[message_id] = thread
         self.channels[message_id] = thread
-        if self.ws is not None:
-            asyncio.ensure_future(self.dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
+        if self.ws is not None:  # Discord tells the gateway too
+            task = asyncio.ensure_future(
+                self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
         return thread
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
