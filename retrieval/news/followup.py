@@ -35,9 +35,12 @@ _ELLIPSIS = re.compile(
     r"^\s*(?:(?:and|but|so|ok|okay)[\s,]+)?(?:(?:what|how)\s+about|and)\s+(?P<focus>.+?)[\s?.!]*$",
     re.IGNORECASE,
 )
-_PERSON = {"he", "she", "him", "his", "her", "they", "them", "their", "theirs", "hers"}
+_PERSON = {"he", "she", "him", "his", "her", "hers"}  # a person: the previous question's name
+_GROUP = {"they", "them", "their", "theirs"}  # people or things: its topic phrase
 _THING = {"it", "its", "that", "this", "there", "these", "those"}
-_REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(_PERSON | _THING)) + r")\b", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\b(?:" + "|".join(sorted(_PERSON | _GROUP | _THING)) + r")\b", re.IGNORECASE
+)
 _BARE = re.compile(r"^\s*(?:and\s+)?(?P<wh>when|why|where|how|who|what)\s*\??\s*$", re.IGNORECASE)
 _WH = {"who", "what", "when", "where", "why", "how", "which", "whose", "whom"}
 _DETERMINER = re.compile(r"\b(?:the|a|an|its|their|his|her)\s", re.IGNORECASE)
@@ -47,7 +50,16 @@ _LAST_PREPOSITION = re.compile(
 )
 # "When will X run?": after an auxiliary, a question ends on its verb, not on the topic.
 _AUXILIARY = re.compile(
-    r"^\s*\w+\s+(?:do|does|did|will|would|can|could|should|has|have|had|may|might)\b",
+    r"^\s*(?:how\s+(?:much|many|often|long|far)|\w+)\s+"
+    r"(?:do|does|did|will|would|can|could|should|has|have|had|may|might)\b",
+    re.IGNORECASE,
+)
+# "Why was X fined?": after a form of "be", a question may end on a participle.
+_PASSIVE = re.compile(r"^\s*(?:\w+\s+){1,2}(?:is|was|are|were|been)\b", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"(?:ed|en)$", re.IGNORECASE)
+# Prepositions that start a new phrase (not "of", which binds: "the meeting of ministers").
+_BREAK = re.compile(
+    r"\s(?:on|in|at|for|with|during|after|before|since|from|to|by|along|over|about)\s",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|of|de|von))*\b")
@@ -77,21 +89,44 @@ def _name(question: str) -> str | None:
     return names[-1] if names else None
 
 
+def _phrase_from(question: str, start: int) -> str:
+    """The noun phrase starting at `start`: up to a preposition that starts a new phrase
+    ("the museum on the first day" -> "the museum"; "of" binds: "the meeting of defence
+    ministers"), without the verb an auxiliary question ends on ("when will the night
+    trams run" -> "the night trams")."""
+    phrase = question[start:]
+    cut = _BREAK.search(phrase)
+    if cut is not None:
+        return phrase[: cut.start()].strip()
+    words = phrase.split()
+    if len(words) >= 3 and _AUXILIARY.match(question):
+        return " ".join(words[:-1])
+    if len(words) >= 2 and _PASSIVE.match(question) and _PARTICIPLE.search(words[-1]):
+        return " ".join(words[:-1])  # "why was Northfield Water fined" -> "Northfield Water"
+    return phrase
+
+
 def _topic_phrase(question: str) -> str:
-    """What the question is about: from its first determiner or name to its end."""
+    """What the question is about: from its first determiner or name."""
     text = _trim(question)
     starts = [m.start() for m in _DETERMINER.finditer(text)]
     name = _name(text)
     if name:
         starts.append(text.find(name))
     if starts:
-        phrase = text[min(starts) :]
-        words = phrase.split()
-        if _AUXILIARY.match(text) and len(words) >= 3 and not _LAST_PREPOSITION.search(phrase):
-            phrase = " ".join(words[:-1])  # "when will the night trams run": drop the verb
-        return phrase
+        return _phrase_from(text, min(starts))
     words = text.split()
     return " ".join(words[2:]) if len(words) > 2 else text  # drop "what did" / "who is"
+
+
+def _named_phrase(question: str, name: str) -> str:
+    """The name with its phrase when it sits in one ("the Westgate bridge"), else the name."""
+    text = _trim(question)
+    at = text.find(name)
+    before = text[:at]
+    if before.lower().endswith("the "):
+        return _phrase_from(text, at - 4)
+    return name
 
 
 def _content(text: str) -> set[str]:
@@ -102,7 +137,7 @@ def _carried(asked: str, reading: str) -> tuple[str, ...]:
     """Words of the reading whose terms the follow-up itself does not hold."""
     own = _content(asked)
     out = []
-    for word in re.findall(r"[\w'’-]+", reading):
+    for word in re.findall(r"\w[\w-]*", re.sub(r"['’]s\b", "", reading)):
         terms = _content(word)
         if terms and not terms <= own and word not in out:
             out.append(word)
@@ -132,8 +167,8 @@ def _resolve(previous: str, asked: str) -> str | None:
         focus = ellipsis["focus"]
         base = _trim(previous)
         name = _name(base)
-        if name and focus[:1].isupper():
-            return base.replace(name, focus) + "?"
+        if name and (focus[:1].isupper() or _DETERMINER.match(focus + " ")):
+            return base.replace(_named_phrase(base, name), focus) + "?"
         tail = _LAST_PREPOSITION.search(base)
         if tail:
             return base[: tail.start("tail")] + focus + "?"
@@ -143,12 +178,14 @@ def _resolve(previous: str, asked: str) -> str | None:
         return None  # a question with its own name, or no reference, starts anew
     word = reference.group().lower()
     name = _name(previous)
-    if name and (word in _PERSON or word in {"it", "its"}):
-        referent = name + ("'s" if word in {"his", "its", "their", "hers", "theirs"} else "")
+    if word in _PERSON and name:
+        referent = name
+    elif word in {"it", "its"} and name:
+        referent = _named_phrase(previous, name)
     else:
         referent = _topic_phrase(previous)
-        if word == "its":
-            referent += "'s"
+    if word in {"his", "its", "their", "theirs", "hers"}:
+        referent += "'s"
     return asked[: reference.start()] + referent + asked[reference.end() :]
 
 
