@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.answering.kinds import Kind, question_kind
 from retrieval.errors import UserError
@@ -74,23 +74,23 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             "That question has only very common words; name what you are asking about, "
             "for example a person, place or event."
         )
+    terms = tuple(t for t, _, _ in found)
+    where = tuple((start, end) for _, start, end in found)
+    return weigh(Query(text, terms, {}, kind=question_kind(text), spans=where), idf, chunks)
+
+
+def weigh(query: Query, idf: Callable[[str], float | None], chunks: int) -> Query:
+    """The query's term weights and unseen words against an index: how `analyse` weighs a
+    question, and how a stored query (a followed topic) is weighed again as the index grows."""
     weights: dict[str, float] = {}
     unseen: set[str] = set()
     missing: dict[str, None] = {}
-    for term, start, end in found:
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
         if term in weights:
             continue
         known = idf(term)
         if known is None:
             unseen.add(term)
-            missing[text[start:end]] = None
+            missing[query.text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    return Query(
-        text,
-        tuple(t for t, _, _ in found),
-        weights,
-        frozenset(unseen),
-        tuple(missing),
-        question_kind(text),
-        tuple((start, end) for _, start, end in found),
-    )
+    return replace(query, weights=weights, unseen=frozenset(unseen), missing=tuple(missing))

@@ -11,6 +11,7 @@ to each channel or member into alerts to send and, over the hourly cap, one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from retrieval.answering.engine import Engine
 from retrieval.config import AlertsConfig
 from retrieval.index.backends.base import source_of
 from retrieval.models import Source
-from retrieval.news.matching import Batch, Match, percolate
+from retrieval.news.matching import Batch, Match, Percolator, percolate
 from retrieval.news.store import Pending, Store
 from retrieval.news.stories import group
 
@@ -87,7 +88,7 @@ def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
     subscriptions = [s for s in store.subscriptions() if s.kind in kinds and not s.paused]
     batch = Batch.of(new, engine.config.chunking)
     matches = percolate(
-        [(s.id, s.topic) for s in subscriptions],
+        percolator(tuple((s.id, s.topic) for s in subscriptions)),
         batch,
         engine.backend.term_stats,
         engine.config.answers,
@@ -115,6 +116,12 @@ def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
             alerts.append((topic_id, lead.key, alert.payload()))
     store.queue(new_keys, alerts)
     return len(alerts)
+
+
+@functools.lru_cache(maxsize=2)
+def percolator(topics: tuple[tuple[int, str], ...]) -> Percolator:
+    """The topics analysed once, kept while the subscriptions stay the same."""
+    return Percolator(topics)
 
 
 @dataclass
