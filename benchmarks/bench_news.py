@@ -58,8 +58,8 @@ SEED = 5
 TOPIC_RANK = 1000
 
 
-def _articles(count: int, seed: int, prefix: str) -> list[Article]:
-    chunks = synthetic.corpus(count * 3, seed=seed)
+def _articles(count: int, seed: int, prefix: str, size: int) -> list[Article]:
+    chunks = synthetic.corpus(count * 3, seed=seed, size=size)
     return [
         Article(
             " ".join(chunks[3 * i][:6]),
@@ -71,17 +71,19 @@ def _articles(count: int, seed: int, prefix: str) -> list[Article]:
     ]
 
 
-def bench_matching(subscriptions: int, batch_size: int, archive: int, repeats: int) -> dict:
+def bench_matching(
+    subscriptions: int, batch_size: int, archive: int, repeats: int, size: int
+) -> dict:
     config = Config()
-    old = _articles(archive, SEED, "old")
-    new = _articles(batch_size, SEED + 1, "new")
+    old = _articles(archive, SEED, "old", size)
+    new = _articles(batch_size, SEED + 1, "new", size)
     engine = Engine.from_articles(old + new, config)
     started = time.perf_counter()
     batch = Batch.of(new, config.chunking)
     analysis_ms = (time.perf_counter() - started) * 1000
     rng = np.random.default_rng(SEED)
-    queries = synthetic.queries(subscriptions, seed=SEED)
-    rank = {w: r for r, w in enumerate(synthetic.vocabulary())}
+    queries = synthetic.queries(subscriptions, seed=SEED, size=size)
+    rank = {w: r for r, w in enumerate(synthetic.vocabulary(size))}
     topics = []
     for i, words in enumerate(queries):
         if i % 2:  # two or three of a new article's less common words: a topic it matches
@@ -114,6 +116,7 @@ def bench_matching(subscriptions: int, batch_size: int, archive: int, repeats: i
         "batch_articles": batch_size,
         "batch_chunks": len(batch.chunks),
         "archive_articles": archive + batch_size,
+        "vocabulary": size,
         "match_p50_ms": round(statistics.median(times), 2),
         "match_p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2),
         # CPU time of the same runs: on a shared machine wall time counts other jobs' turns
@@ -227,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--archive", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--vocabulary", type=int, default=synthetic.VOCABULARY)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results-news.json")
     args = parser.parse_args(argv)
     results = {
@@ -234,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores "
         f"(shared with other jobs: load average {os.getloadavg()[0]:.1f} at the start)",
         "python": platform.python_version(),
-        "matching": bench_matching(args.subscriptions, args.batch, args.archive, args.repeats),
+        "matching": bench_matching(
+            args.subscriptions, args.batch, args.archive, args.repeats, args.vocabulary
+        ),
         "refresh_to_alert": bench_refresh_to_alert(),
         "grouping": bench_grouping(),
         "followups": bench_followups(),

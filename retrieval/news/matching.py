@@ -12,6 +12,7 @@ milliseconds each.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Sequence
@@ -43,9 +44,9 @@ class Batch:
         sentences = [_Sentences.of(c.text) for c in chunks]
         return cls(list(articles), chunks, [Counter(t) for t in terms], sentences)
 
-    @property
-    def vocabulary(self) -> set[str]:
-        return {t for counts in self.terms for t in counts}
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(t for counts in self.terms for t in counts)
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,16 @@ class Percolator:
         """Every topic term: one term_stats call weighs them all."""
         return sorted(self.by_term)
 
-    def weighed(self, stats: TermStats, answers: AnswersConfig) -> dict[int, _Judged]:
-        """Each topic weighed against the index now, those that could answer at all."""
+    def weighed(
+        self, stats: TermStats, answers: AnswersConfig, batch: Batch | None = None
+    ) -> dict[int, _Judged]:
+        """Each topic weighed against the index now, those that could answer at all
+        (and, given a batch, share a term with it)."""
+        vocabulary = batch.vocabulary if batch is not None else None
         judged = {}
         for topic_id, topic in self.topics.items():
+            if vocabulary is not None and vocabulary.isdisjoint(topic.query.terms):
+                continue
             query = weigh(topic.query, stats.idf.get, stats.size)
             if query.unseen_share < answers.max_unseen:
                 judged[topic_id] = _Judged.of(query)
@@ -117,7 +124,7 @@ class Percolator:
         (`_Judged.required`: without one of them no chunk reaches min_coverage), so the
         cost is the batch's chunks times the few topics each could answer.
         """
-        judged = self.weighed(stats, answers)
+        judged = self.weighed(stats, answers, batch)
         required: dict[str, list[int]] = defaultdict(list)
         for topic_id, topic in judged.items():
             for term in topic.required(answers.min_coverage):
@@ -181,6 +188,7 @@ class _Sentences:
     text: str
     spans: tuple[tuple[int, int], ...]
     terms: tuple[tuple[tuple[str, int, int], ...], ...]  # per sentence: (term, start, end)
+    held: tuple[frozenset[str], ...]  # per sentence: its distinct terms
 
     @classmethod
     def of(cls, text: str) -> _Sentences:
@@ -191,17 +199,16 @@ class _Sentences:
             while i + 1 < len(bounds) and start >= bounds[i][1]:
                 i += 1
             per[i].append((term, start, end))
-        return cls(text, bounds, tuple(map(tuple, per)))
+        held = tuple(frozenset(t for t, _, _ in ts) for ts in per)
+        return cls(text, bounds, tuple(map(tuple, per)), held)
 
     def best(self, query: Query) -> tuple[str, tuple[tuple[int, int], ...]]:
         """The sentence holding the most of the topic's weight (the first of equals),
         with the topic's terms marked; the chunk's first sentence if none holds any
         (it matched by its headline)."""
         weights = query.weights
-        scores = [
-            sum(weights[t] for t in {t for t, _, _ in ts} if t in weights) for ts in self.terms
-        ]
-        n = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        scores = [sum(w for t, w in weights.items() if t in held) for held in self.held]
+        n = scores.index(max(scores))  # the first of equals
         a, b = self.spans[n]
         marks = highlight_spans(self.text, self.terms[n], a, b, weights.keys())
         return self.text[a:b], marks
