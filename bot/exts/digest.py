@@ -67,14 +67,14 @@ class Digests(commands.Cog):
                 continue
             if result is None:
                 result = await self.bot.run_engine(
-                    digest, self.bot.engine, now - DEFAULT_PERIOD, now
+                    digest, self.bot.engine, now - DEFAULT_PERIOD, now, bounded=False
                 )
             try:
                 await self._post(channel_id, result)
             except discord.HTTPException as exc:
                 log.warning("daily digest not posted in channel %s: %s", channel_id, exc)
                 continue
-            await self.bot.run_engine(self.bot.store.mark_digest, channel_id, day)
+            await self.bot.run_engine(self.bot.store.mark_digest, channel_id, day, bounded=False)
 
     async def _post(self, channel_id: int, result: Digest) -> None:
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)

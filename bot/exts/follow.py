@@ -162,7 +162,9 @@ class Follow(commands.Cog):
 
     async def alert_round(self) -> None:
         try:
-            await self.bot.run_engine(collect, self.bot.store, self.bot.engine, KINDS)
+            await self.bot.run_engine(
+                collect, self.bot.store, self.bot.engine, KINDS, bounded=False
+            )  # a big batch takes its time: alerts are background work
             caps = self.bot.engine.config.alerts
             for delivery in await self.bot.run_engine(plan, self.bot.store, caps, KINDS):
                 await self.deliver(delivery)
@@ -179,13 +181,15 @@ class Follow(commands.Cog):
             sent = await self._send(delivery, channel, embed=alert_embed(Alert.of(pending.payload)))
             if sent is None:
                 return
-            await self.bot.run_engine(store.sent if sent else store.failed, [pending])
+            await self.bot.run_engine(
+                store.sent if sent else store.failed, [pending], bounded=False
+            )
         for topic, folded in delivery.folded.items():
             sent = await self._send(delivery, channel, content=more_notice(topic, len(folded)))
             if sent is None:
                 return
             if sent:
-                await self.bot.run_engine(store.sent, folded, True)
+                await self.bot.run_engine(store.sent, folded, True, bounded=False)
 
     async def _destination(self, kind: str, target: int) -> discord.abc.Messageable | None:
         """Where a target's alerts go; None (and its subscriptions paused) if nowhere now."""

@@ -19,7 +19,6 @@ its memory is the final arrays plus a RAM buffer, whatever the corpus size.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.index import okapi
 from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.segments import (
     DEFAULT_MEMORY_MB,
@@ -59,10 +59,17 @@ class BM25Index:
         doc_len: np.ndarray,
         params: BM25Params,
         derived: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        vocabulary: dict[str, int] | None = None,
+        avgdl: float | None = None,
     ) -> None:
-        """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
-        self.terms = list(terms)
-        self.vocabulary = {t: i for i, t in enumerate(self.terms)}
+        """`derived` (idf, norm, max_impact) comes from a saved index or from global
+        statistics (a live index's segment, whose `avgdl` is the whole corpus'); else it
+        is computed. `vocabulary` (term -> id, matching `terms`) lets segments share one
+        instead of building their own."""
+        self.terms = terms if vocabulary is not None else list(terms)
+        self.vocabulary = (
+            vocabulary if vocabulary is not None else {t: i for i, t in enumerate(self.terms)}
+        )
         # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
         self.indptr = np.asarray(indptr)
         self.doc_ids = np.asarray(doc_ids)
@@ -70,14 +77,15 @@ class BM25Index:
         self.doc_len = np.asarray(doc_len)
         self.params = params
         self.size = len(doc_len)
+        if avgdl is None:
+            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
+        self.avgdl = avgdl  # what `norm` was computed with (bounds must use the same)
         if derived is not None:
             self.idf, self.norm, self.max_impact = (np.asarray(a) for a in derived)
         else:
-            self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
-            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
-            # k1 * (1 - b + b * dl / avgdl), computed exactly as BM25Okapi does.
-            p = params
-            self.norm = p.k1 * (1 - p.b + p.b * doc_len.astype(np.float64) / avgdl)
+            self.idf = okapi.idfs(np.diff(indptr), self.size, params.epsilon)
+            lengths = np.asarray(doc_len).astype(np.float64)
+            self.norm = okapi.length_norm(lengths, params.k1, params.b, avgdl)
             self.max_impact = self._max_impacts()
         self._scratch = threading.local()
 
@@ -119,17 +127,8 @@ class BM25Index:
         return cls([terms[i] for i in used.tolist()], indptr, doc_ids, tfs, doc_len, params)
 
     def _weights(self, t: int, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """BM25Okapi's contribution of term t to chunks `ids` with frequencies `tf`.
-
-        idf * (tf * (k1 + 1) / (tf + norm)): the same operations in the same order as
-        BM25Okapi, so the same bits, computed in place to spare temporaries."""
-        weights = tf.astype(np.float64)
-        denominator = self.norm[ids]
-        denominator += weights
-        weights *= self.params.k1 + 1
-        weights /= denominator
-        weights *= self.idf[t]
-        return weights
+        """BM25Okapi's contribution of term t to chunks `ids` with frequencies `tf`."""
+        return okapi.term_weights(tf, self.norm[ids], self.idf[t], self.params.k1)
 
     def _max_impacts(self) -> np.ndarray:
         """Per term, the largest contribution it makes to any chunk (MaxScore's bound).
@@ -143,8 +142,7 @@ class BM25Index:
             end = int(np.searchsorted(self.indptr, limit, "right")) - 1
             end = min(max(end, start + 1), len(self.terms))
             a, b = int(self.indptr[start]), int(self.indptr[end])
-            tf = self.tfs[a:b].astype(np.float64)
-            ratio = tf * (k1 + 1) / (tf + self.norm[self.doc_ids[a:b]])
+            ratio = okapi.term_weights(self.tfs[a:b], self.norm[self.doc_ids[a:b]], 1.0, k1)
             out[start:end] = np.maximum.reduceat(ratio, self.indptr[start:end] - a)
             start = end
         return self.idf * out
@@ -223,6 +221,15 @@ class BM25Index:
     def postings_of(self, t: int) -> int:
         return int(self.indptr[t + 1] - self.indptr[t])
 
+    def postings(self, term: str) -> np.ndarray:
+        """The sorted ids of the chunks holding an indexed term."""
+        t = self.vocabulary[term]
+        return self.doc_ids[self.indptr[t] : self.indptr[t + 1]]
+
+    def document_frequency(self, term: str) -> int:
+        """Chunks holding an indexed term."""
+        return self.postings_of(self.vocabulary[term])
+
     @staticmethod
     def _kth(scores: np.ndarray, ids: np.ndarray, k: int, mask: np.ndarray | None) -> float:
         """The k-th best partial score so far: a lower bound on the final k-th score."""
@@ -272,16 +279,3 @@ def _best(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarra
         candidates, values = candidates[keep], values[keep]
     order = np.lexsort((candidates, -values))[:k]
     return candidates[order].astype(np.int64), values[order]
-
-
-def _okapi_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
-    """BM25Okapi's idf: log(N - df + .5) - log(df + .5), negatives floored at eps * mean."""
-    if df.size == 0:
-        return np.zeros(0)
-    # math.log, as BM25Okapi uses, once per distinct document frequency.
-    distinct, where = np.unique(df, return_inverse=True)
-    logs = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in distinct.tolist()]
-    idf = np.array(logs)[where]
-    average = math.fsum(idf.tolist()) / idf.size
-    idf[idf < 0] = epsilon * average
-    return idf

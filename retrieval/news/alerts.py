@@ -75,11 +75,11 @@ def _source(fields: dict[str, Any]) -> Source:
 def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
     """Queue alerts for the articles the store has not seen; how many were queued.
 
-    `engine` serves the statistics (embedded or shards); its `with_texts()` articles
+    `engine` serves the statistics (embedded or shards); its `texts()`
     are the corpus as now read. Only subscriptions of `kinds` are matched: the bot and
     `newsbot follow` keep separate stores, so neither marks the other's articles seen.
     """
-    articles = engine.with_texts().articles
+    articles = engine.texts()
     new_keys = store.unseen(a.key for a in articles)
     if not new_keys:
         return 0

@@ -46,7 +46,7 @@ def digest(engine: Engine, since: datetime | None = None, until: datetime | None
     """The digest of [since, until) (default: the last 24 hours up to now)."""
     until = until or datetime.now(UTC)
     since = since or until - DEFAULT_PERIOD
-    articles = engine.with_texts().articles
+    articles = engine.texts()
     period = [a for a in articles if a.date is not None and since <= a.date < until]
     undated = sum(1 for a in articles if a.date is None)
     stories, idf = stories_of(engine, period)

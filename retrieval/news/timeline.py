@@ -84,7 +84,7 @@ def _collapse(engine: Engine, found: list[Found]) -> list[Event]:
     Stories are grouped over the articles' whole texts (`stories.group`), so two
     outlets' reports of one event in different words are one line.
     """
-    texts = {(a.file, a.headline): a for a in engine.with_texts().articles}
+    texts = {(a.file, a.headline): a for a in engine.texts()}
     articles = [texts.get((source.file, source.headline)) for source, _, _ in found]
     known = [a for a in articles if a is not None]
     story_of: dict[int, int] = {}

@@ -87,7 +87,7 @@ async def _reply(fake, interaction_id):
 async def _started(harness) -> None:
     """Wait until the alert loop has taken the archive as seen (its first look)."""
     bot = harness.bot
-    keys = [a.key for a in bot.engine.articles]
+    keys = [a.key for a in bot.engine.texts()]
     for _ in range(200):
         if await bot.run_engine(bot.store.unseen, keys) == []:
             return

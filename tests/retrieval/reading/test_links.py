@@ -34,9 +34,7 @@ def _outside_warnings(caplog):
     return [r.getMessage() for r in caplog.records if OUTSIDE in r.getMessage()]
 
 
-def test_links_to_a_file_and_a_folder_outside_are_skipped_with_one_warning_each(
-    tmp_path, caplog
-):
+def test_links_to_a_file_and_a_folder_outside_are_skipped_with_one_warning_each(tmp_path, caplog):
     corpus, outside = _layout(tmp_path)
     with caplog.at_level(logging.WARNING, logger="newsbot.catalog"):
         catalog, _ = update(corpus, ChunkingConfig())
@@ -92,7 +90,7 @@ def test_the_config_allows_outside_folders_relative_to_itself(tmp_path):
     )
     reply = allowed.ask(question)
     assert reply.answered and reply.answers[0].source.file == "feeds/deep/story.txt"
-    assert len(allowed.skipped) == 1 and not allowed.ask("What is the token?").answered
+    assert len(allowed.backend.skipped) == 1 and not allowed.ask("What is the token?").answered
 
 
 def test_links_inside_the_corpus_still_work_and_loops_still_end(tmp_path):

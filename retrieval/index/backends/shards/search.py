@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -25,13 +25,27 @@ import xapian
 
 from retrieval.config import ShardAddress
 from retrieval.errors import UserError
-from retrieval.index.backends.base import ChunkRecord, FilterSpec, Ranked, TermStats
+from retrieval.index import okapi
+from retrieval.index.backends.base import (
+    ChunkRecord,
+    Filters,
+    Progress,
+    Ranked,
+    TermStats,
+    Topic,
+    article_mask,
+    article_times,
+    held_weight,
+    newest_first,
+    publisher_key,
+)
 from retrieval.index.backends.shards import exact
 from retrieval.index.backends.shards.schema import (
     BOOLEAN_PREFIX,
     DATE_SLOT,
     META_FILE,
     META_GENERATION,
+    META_SETTINGS,
     StoredChunk,
     index_term,
     publisher_term,
@@ -40,6 +54,8 @@ from retrieval.index.backends.shards.schema import (
 from retrieval.index.backends.shards.writer import Timeouts
 from retrieval.index.bm25 import BM25Params
 from retrieval.models import Article, Source
+from retrieval.text import analysis
+from retrieval.text.analysis import indexed_text
 
 log = logging.getLogger("newsbot.shards")
 
@@ -47,9 +63,23 @@ T = TypeVar("T")
 # Candidates fetched beyond k at first; the bound decides whether more are needed.
 FIRST_MARGIN = 10
 WIDEN = 4  # each further fetch asks for this many times as many candidates
+LATEST_PAGE = 64  # documents read per fetch while looking for the newest on a topic
+# Relative room below the best co-occurrence weight Xapian reports: documents within it
+# are read and summed exactly (held_weight), as the embedded index sums them.
+COOCCURRENCE_SLACK = 1e-9
+# Chunks holding a term read whole to find its first ones in corpus order; above this
+# many, each shard's first ones are read instead (see XapianBackend.indexed_texts).
+TEXTS_READ_ALL = 2000
 ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
 # Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
 SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
+
+
+class AnalyzedOtherwise(UserError):
+    """A shard's chunks were analysed by another Analyzer: its terms are not this
+    process's, so it is not served; the message says how to rewrite it."""
+
+    exit_code = 2
 
 
 class ArchiveUnavailable(UserError):
@@ -60,10 +90,20 @@ class ArchiveUnavailable(UserError):
 
 @dataclass
 class _Shard:
+    """A configured shard and what every thread knows of its health."""
+
     ordinal: int
     address: ShardAddress
-    db: xapian.Database | None = None
-    retry_at: float = 0.0
+    retry_at: float = 0.0  # while in the future the shard is left out (it failed)
+
+
+@dataclass
+class _Connection:
+    """One thread's connection to one shard."""
+
+    ordinal: int
+    address: ShardAddress
+    db: xapian.Database
 
 
 @dataclass
@@ -71,7 +111,7 @@ class View:
     """The reachable shards as one database; docids map back to stable chunk ids."""
 
     db: xapian.Database
-    shards: list[_Shard]
+    shards: list[_Connection]
     total: int  # configured shards
 
     @property
@@ -95,8 +135,21 @@ def open_readonly(address: ShardAddress, timeouts: Timeouts) -> xapian.Database:
     return xapian.Database(str(address.path))
 
 
+class _Local(threading.local):
+    """A thread's own connections (Xapian objects are not thread-safe), by shard ordinal."""
+
+    def __init__(self) -> None:
+        self.epoch = -1
+        self.open: dict[int, _Connection] = {}
+
+
 class ShardSet:
-    """Connections to the shards, re-established after faults."""
+    """Connections to the shards: one set per thread, so queries never wait on each other.
+
+    Health is shared: a shard one thread found down is left out by every thread
+    until `retry_seconds` pass, so a stalled shard costs one query its timeouts, not
+    every thread. The lock guards only that state, never a network exchange.
+    """
 
     def __init__(
         self,
@@ -109,74 +162,98 @@ class ShardSet:
         self.timeouts = timeouts
         self.retry_seconds = retry_seconds
         self.clock = clock
-        self._lock = threading.Lock()  # xapian objects are not thread-safe
+        self._health = threading.Lock()
+        self._epoch = 0  # bumped by refresh: each thread then opens its connections anew
+        self._local = _Local()
+        self._every: list[dict[int, _Connection]] = []  # each thread's connections, for close
 
-    def _connect(self, shard: _Shard) -> None:
+    def _mine(self) -> dict[int, _Connection]:
+        local = self._local
+        if local.epoch != self._epoch:
+            for conn in local.open.values():
+                conn.db.close()
+            local.open.clear()
+            if local.epoch == -1:
+                with self._health:
+                    self._every.append(local.open)
+            local.epoch = self._epoch
+        return local.open
+
+    def _connect(self, shard: _Shard, mine: dict[int, _Connection]) -> None:
         try:
-            shard.db = open_readonly(shard.address, self.timeouts)
+            db = open_readonly(shard.address, self.timeouts)
         except SHARD_ERRORS as exc:
-            if shard.retry_at == 0.0 or shard.db is not None:
+            with self._health:
+                first = shard.retry_at == 0.0 or self.clock() >= shard.retry_at
+                shard.retry_at = self.clock() + self.retry_seconds
+            if first:
                 log.warning("shard %s unavailable: %s", shard.address, exc)
-            shard.db = None
-            shard.retry_at = self.clock() + self.retry_seconds
         else:
-            if shard.retry_at:
+            mine[shard.ordinal] = _Connection(shard.ordinal, shard.address, db)
+            with self._health:
+                back, shard.retry_at = shard.retry_at != 0.0, 0.0
+            if back:
                 log.warning("shard %s is back", shard.address)
-            shard.retry_at = 0.0
 
     def _view(self) -> View:
-        now = self.clock()
+        mine = self._mine()
         for shard in self.shards:
-            if shard.db is None and now >= shard.retry_at:
-                self._connect(shard)
-        up = [s for s in self.shards if s.db is not None]
+            with self._health:
+                down = self.clock() < shard.retry_at
+            if down:  # another thread (or this one) found it down: skip it, drop our link
+                dropped = mine.pop(shard.ordinal, None)
+                if dropped is not None:
+                    dropped.db.close()
+            elif shard.ordinal not in mine:
+                self._connect(shard, mine)
+        up = [mine[s.ordinal] for s in self.shards if s.ordinal in mine]
         if not up:
             raise ArchiveUnavailable(
                 "The archive is unavailable right now (no shard answers); try again in a minute."
             )
         db = xapian.Database()
-        for shard in up:
-            db.add_database(shard.db)
+        for conn in up:
+            db.add_database(conn.db)
         return View(db, up, len(self.shards))
 
     def run(self, work: Callable[[View], T]) -> T:
         """`work` over the reachable shards; after a fault, reconnect and try again."""
-        with self._lock:
-            for attempt in range(1, ATTEMPTS + 1):
-                view = self._view()
-                try:
-                    return work(view)
-                except SHARD_ERRORS as exc:
-                    log.warning("shard query failed (attempt %d): %s", attempt, exc)
-                    if attempt == ATTEMPTS:
-                        break
-                    # A connection that failed once is not trusted: reconnect all in the view.
-                    for shard in view.shards:
-                        shard.db = None
-                        self._connect(shard)
-            raise ArchiveUnavailable(
-                "The archive is unavailable right now (its shards fail to answer); "
-                "try again in a minute."
-            )
+        for attempt in range(1, ATTEMPTS + 1):
+            view = self._view()
+            try:
+                return work(view)
+            except SHARD_ERRORS as exc:
+                log.warning("shard query failed (attempt %d): %s", attempt, exc)
+                if attempt == ATTEMPTS:
+                    break
+                # A connection that failed once is not trusted: reconnect all in the view.
+                mine = self._mine()
+                for conn in view.shards:
+                    mine.pop(conn.ordinal, None)
+                    conn.db.close()
+                    self._connect(self.shards[conn.ordinal], mine)
+        raise ArchiveUnavailable(
+            "The archive is unavailable right now (its shards fail to answer); "
+            "try again in a minute."
+        )
 
     def refresh(self) -> None:
-        """See what the indexer committed since the shards were opened."""
-        with self._lock:
-            for shard in self.shards:
-                if shard.db is None:
-                    continue
-                try:
-                    shard.db.reopen()
-                except SHARD_ERRORS:
-                    shard.db = None
-                    self._connect(shard)
+        """See what the indexer wrote since the shards were opened.
+
+        Every thread reconnects: a server opens a shard folder's stub afresh per
+        connection, so a new connection sees a switched generation (reopen would not).
+        """
+        with self._health:
+            self._epoch += 1
 
     def close(self) -> None:
-        with self._lock:
-            for shard in self.shards:
-                if shard.db is not None:
-                    shard.db.close()
-                    shard.db = None
+        """Close every thread's connections (at shutdown, when no query runs)."""
+        with self._health:
+            for opened in self._every:
+                for conn in opened.values():
+                    conn.db.close()
+                opened.clear()
+            self._epoch += 1
 
 
 @dataclass
@@ -194,6 +271,7 @@ class XapianBackend:
     params: BM25Params = field(default_factory=BM25Params)
     _mean: tuple[object, float] | None = None  # (shard generations, mean idf)
     _listing: tuple[object, list[tuple[Article, int]]] | None = None
+    _vocabulary: tuple[object, list[str]] | None = None
     _model_warned: bool = False
     _size: int = 0  # chunks, as last seen
 
@@ -204,9 +282,13 @@ class XapianBackend:
     def refresh(self) -> None:
         self.shards.refresh()
         try:
-            self._size = self.shards.run(lambda view: view.db.get_doccount())
+            self._size = self.shards.run(lambda view: _written_alike(view).db.get_doccount())
         except ArchiveUnavailable as exc:  # logged per shard; queries retry later
             log.warning("%s", exc)
+
+    def refreshed(self, progress: Progress | None = None) -> None:
+        """Shards are reopened in place (the indexer writes them): never a new backend."""
+        self.refresh()
 
     # -- statistics ------------------------------------------------------------------------
 
@@ -216,7 +298,7 @@ class XapianBackend:
         if self._mean is None or self._mean[0] != key:
             upper = BOOLEAN_PREFIX.encode()
             dfs = (t.termfreq for t in view.db.allterms() if not t.term.startswith(upper))
-            self._mean = (key, exact.mean_idf(dfs, n))
+            self._mean = (key, okapi.mean_idf(dfs, n))
         return self._mean[1]
 
     def _idfs(self, view: View, terms: set[str]) -> tuple[int, dict[str, int], dict[str, float]]:
@@ -233,24 +315,26 @@ class XapianBackend:
         dfs = {t: stats.get_termfreq(index_term(t)) for t in terms}
         held = {t: df for t, df in dfs.items() if df > 0}
         mean = None
-        if any(exact.okapi_raw_idf(df, n) < 0 for df in held.values()):
+        if any(okapi.raw_idf(df, n) < 0 for df in held.values()):
             mean = self._mean_idf(view, n)
         eps = self.params.epsilon
-        return n, held, {t: exact.okapi_idf(df, n, eps, mean) for t, df in held.items()}
+        return n, held, {t: okapi.idf(df, n, eps, mean) for t, df in held.items()}
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
         def work(view: View) -> TermStats:
-            n, _, idf = self._idfs(view, set(terms))
-            return TermStats(n, {t: idf.get(t) for t in terms}, view.partial)
+            n, dfs, idf = self._idfs(view, set(terms))
+            return TermStats(
+                n, {t: idf.get(t) for t in terms}, {t: dfs.get(t, 0) for t in terms}, view.partial
+            )
 
         return self.shards.run(work)
 
     # -- ranking -----------------------------------------------------------------------------
 
-    def top_k(self, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+    def top_k(self, terms: Sequence[str], k: int, filters: Filters) -> Ranked:
         return self.shards.run(lambda view: self._top_k(view, terms, k, filters))
 
-    def _top_k(self, view: View, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+    def _top_k(self, view: View, terms: Sequence[str], k: int, filters: Filters) -> Ranked:
         uses = Counter(terms)
         n, dfs, idf = self._idfs(view, set(uses))
         if not idf or k <= 0 or n == 0:
@@ -335,6 +419,7 @@ class XapianBackend:
     ) -> tuple[list[_Candidate], bool]:
         """The first `count` matches rescored; and whether Xapian's weights agreed."""
         found, trusted = [], True
+        mset.fetch()  # every document requested at once: the shards answer in parallel
         for item in itertools.islice(mset, count):
             stored = StoredChunk.decode(item.document.get_data())
             score, positive = self._score(stored, uses, idf, avgdl)
@@ -348,12 +433,12 @@ class XapianBackend:
     ) -> tuple[float, float]:
         """BM25Okapi's score of a chunk, and the part Xapian sees (terms with idf > 0)."""
         p = self.params
-        length = stored.length
+        norm = okapi.length_norm(stored.length, p.k1, p.b, avgdl)
         score = positive = 0.0
         for term, weight in idf.items():
             tf = stored.terms.get(term)
             if tf:
-                part = weight * exact.term_part(tf, length, avgdl, p.k1, p.b) * uses[term]
+                part = okapi.term_weight(tf, norm, weight, p.k1) * uses[term]
                 score += part
                 if weight > 0:
                     positive += part
@@ -397,15 +482,156 @@ class XapianBackend:
         names = {a.publisher for a, _ in self._articles() if a.publisher}
         return sorted(names, key=str.casefold)
 
-    def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
+    def sources(self, filters: Filters) -> list[tuple[Article, int]]:
         rows = self._articles()
-        if publisher:
-            wanted = publisher.strip().casefold()
-            rows = [r for r in rows if r[0].publisher.casefold() == wanted]
-        return rows
+        articles = [a for a, _ in rows]
+        keep = article_mask(filters, articles, article_times(articles))
+        return [rows[i] for i in keep.nonzero()[0].tolist()]
+
+    def undated(self, publisher: str | None) -> int:
+        wanted = publisher and publisher_key(publisher)
+        return sum(
+            1
+            for a, _ in self._articles()
+            if a.date is None and (not wanted or publisher_key(a.publisher) == wanted)
+        )
+
+    def latest(self, count: int, filters: Filters, topic: Topic | None) -> list[Article]:
+        rows = self._articles()
+        if topic is not None:
+            about = self.shards.run(lambda view: self._about(view, count, filters, topic))
+            rows = [r for r in rows if f"{r[0].file}#{r[0].position}" in about]
+        articles = [a for a, _ in rows]
+        times = article_times(articles)
+        order = newest_first(times, article_mask(filters, articles, times))
+        return [articles[i] for i in order[:count]]
+
+    def _about(self, view: View, count: int, filters: Filters, topic: Topic) -> set[str]:
+        """Keys of the newest dated articles inside the filters with a chunk covering the
+        topic: at least `count` of them (all with the date of the count-th), or all there are.
+
+        Chunks are read newest first (the date value, sorted by Xapian) only until then.
+        """
+        held = [xapian.Query(index_term(t)) for t in sorted(topic.terms)]
+        if not held:
+            return set()
+        query = xapian.Query(xapian.Query.OP_OR, held)
+        dated = xapian.sortable_serialise(-math.inf)  # any date: undated chunks have no value
+        has_date = xapian.Query(xapian.Query.OP_VALUE_GE, DATE_SLOT, dated)
+        for part in [*_filter_queries(filters), has_date]:
+            query = xapian.Query(xapian.Query.OP_FILTER, query, part)
+        enquire = xapian.Enquire(view.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        enquire.set_sort_by_value(DATE_SLOT, True)
+        found: set[str] = set()
+        last: bytes | None = None  # the date value of the count-th article found
+        start = 0
+        while True:
+            mset = enquire.get_mset(start, LATEST_PAGE)
+            for item in mset:
+                value = item.document.get_value(DATE_SLOT)
+                if last is not None and value < last:
+                    return found
+                stored = StoredChunk.decode(item.document.get_data())
+                key = stored.article_key
+                if key not in found and topic.covers(frozenset(stored.terms)):
+                    found.add(key)
+                    if len(found) == count:
+                        last = value
+            if mset.size() < LATEST_PAGE:
+                return found
+            start += LATEST_PAGE
+
+    # -- spelling evidence -------------------------------------------------------------------
+
+    def vocabulary(self) -> Sequence[str]:
+        """Every analysed term in the shards (boolean terms left out), cached per generation."""
+
+        def work(view: View) -> list[str]:
+            key = view.generations()
+            if self._vocabulary is None or self._vocabulary[0] != key:
+                upper = BOOLEAN_PREFIX.encode()
+                terms = [
+                    t.term.decode() for t in view.db.allterms() if not t.term.startswith(upper)
+                ]
+                self._vocabulary = (key, terms)
+            return self._vocabulary[1]
+
+        return self.shards.run(work)
+
+    def cooccurrence(self, term: str, weights: Mapping[str, float]) -> float:
+        """Xapian finds the chunks holding `term` with the most of `weights` (one point per
+        term held, scaled by its weight); those within COOCCURRENCE_SLACK of the best are
+        read and summed exactly."""
+
+        def work(view: View) -> float:
+            positive = {t: w for t, w in weights.items() if w > 0}
+            anchor = xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(index_term(term)), 0)
+            parts = [
+                xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(index_term(t)), w)
+                for t, w in positive.items()
+            ]
+            query = anchor
+            if parts:
+                query = xapian.Query(
+                    xapian.Query.OP_AND_MAYBE, anchor, xapian.Query(xapian.Query.OP_OR, parts)
+                )
+            enquire = xapian.Enquire(view.db)
+            enquire.set_query(query)
+            enquire.set_weighting_scheme(xapian.CoordWeight())
+            first = enquire.get_mset(0, 1)
+            if first.empty():
+                return 0.0
+            if len(positive) == len(weights):  # else every chunk is summed: no bound holds
+                best = next(iter(first)).weight
+                if best <= 0:
+                    return 0.0
+                enquire.set_cutoff(0, best * (1 - COOCCURRENCE_SLACK))
+            found = 0.0
+            for item in enquire.get_mset(0, view.db.get_doccount()):
+                stored = StoredChunk.decode(item.document.get_data())
+                found = max(found, held_weight(stored.terms, weights))
+            return found
+
+        return self.shards.run(work)
+
+    def indexed_texts(self, term: str, count: int) -> list[str]:
+        """The first `count` chunks holding the term in corpus order: all of them are read
+        and sorted when there are at most TEXTS_READ_ALL (the shards keep no order Xapian
+        could sort by); beyond that, each shard's first `count` in the order it stores
+        them (its corpus order as written by a full build), so the cost stays bounded."""
+
+        def work(view: View) -> list[str]:
+            leaf = index_term(term)
+            enquire = xapian.Enquire(view.db)
+            enquire.set_query(xapian.Query(leaf))
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            enquire.set_docid_order(xapian.Enquire.ASCENDING)
+            held = view.db.get_termfreq(leaf)
+            # Docids interleave the shards, so the first count * shards hold each one's first.
+            read = held if held <= TEXTS_READ_ALL else count * len(view.shards)
+            stored = [StoredChunk.decode(i.document.get_data()) for i in enquire.get_mset(0, read)]
+            stored.sort(key=StoredChunk.order)
+            return [indexed_text(s.text, s.headline, s.section) for s in stored[:count]]
+
+        return self.shards.run(work)
 
 
-def _filter_queries(filters: FilterSpec) -> list[xapian.Query]:
+def _written_alike(view: View) -> View:
+    """The view, once every shard in it was written with this process's Analyzer (a shard
+    never written holds nothing to compare); AnalyzedOtherwise naming one that was not."""
+    for conn in view.shards:
+        written = conn.db.get_metadata(META_SETTINGS)
+        if written and json.loads(written).get("analysis") != analysis.ANALYZER.fingerprint:
+            raise AnalyzedOtherwise(
+                f"shard {conn.address} was written with other analysis settings; "
+                "rewrite the shards with: newsbot index --backend xapian"
+            )
+    return view
+
+
+def _filter_queries(filters: Filters) -> list[xapian.Query]:
     """Boolean queries for the filters: the publisher's term, the date value's range.
 
     A chunk without a date has no value, so it is outside every date bound.
