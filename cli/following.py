@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
-from cli.terminal import also_line, emphasize, source_json, source_line
+from cli.terminal import MIN_WIDTH, also_line, emphasize, source_json, source_line, width
 from retrieval.models import mark_up
 from retrieval.news.alerts import Alert
 from retrieval.news.digest import Digest
@@ -50,11 +51,15 @@ def digest_text(digest: Digest) -> str:
     blocks = [head]
     for n, entry in enumerate(digest.entries, start=1):
         outlets = ", ".join(entry.outlets)
-        blocks.append(
-            f"{n}. {entry.headline}\n   {entry.lede}\n   — {outlets} · "
-            f"{day_label(entry.newest, 'minute')}"
-        )
+        tail = f"— {outlets} · {day_label(entry.newest, 'minute')}"
+        blocks.append(f"{n}. {entry.headline}\n{_wrapped(entry.lede)}\n{_wrapped(tail)}")
     return "\n\n".join(blocks)
+
+
+def _wrapped(text: str, first: str = "   ") -> str:
+    """Wrapped to the terminal's width, continuation lines indented."""
+    columns = max(MIN_WIDTH, width())
+    return textwrap.fill(squeeze(text), columns, initial_indent=first, subsequent_indent="   ")
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def timeline_text(line: Timeline, ansi: bool = False) -> str:
             when = day_label(s.date, s.date_precision) if s.date else "?"
             text = squeeze(emphasize(mark_up(event.sentence, event.marks), ansi))
             extra = f" ({also_line(event.also)})" if event.also else ""
-            rows.append(f"{when} · {text} — {s.publisher or s.file}{extra}")
+            rows.append(_wrapped(f"{when} · {text} — {s.publisher or s.file}{extra}", ""))
         note = "\n".join(rows)
     tail = []
     if line.more:
