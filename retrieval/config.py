@@ -78,11 +78,13 @@ class IndexConfig:
     poll_seconds: float = 30.0
     workers: int = 2
     memory_mb: int = 256  # RAM buffer for indexing (retrieval/index/segments.py)
+    merge_factor: int = 8  # neighbouring segments of one size tier merged at once (updates.py)
 
     def check(self) -> None:
         _require(self.poll_seconds >= 0, "index.poll_seconds", "a number >= 0 (0: no polling)")
         _require(1 <= self.workers <= 64, "index.workers", "an integer from 1 to 64")
         _require(16 <= self.memory_mb <= 65536, "index.memory_mb", "an integer from 16 to 65536")
+        _require(2 <= self.merge_factor <= 100, "index.merge_factor", "an integer from 2 to 100")
 
 
 @dataclass(frozen=True)

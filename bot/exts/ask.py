@@ -30,7 +30,7 @@ EMPTY_MENTION = (
 
 def card(reply: Reply, owner_id: int, timeout: float) -> tuple[discord.Embed, AnswerView | None]:
     """The answer card and its buttons (none when there is nothing to page or show)."""
-    view = AnswerView(reply, owner_id, timeout) if reply.answered else None
+    view = AnswerView(reply, owner_id, timeout) if reply.answers else None
     return answer_embed(reply), view
 
 

@@ -280,3 +280,30 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_a_question_pasted_with_a_link_and_markup_is_answered_on_the_command_line(capsys):
+    code, out, _ = _run(
+        capsys,
+        "ask",
+        "--json",
+        "--corpus",
+        str(BUNDLED_CORPUS),
+        "**When** will the night trams run? https://example.org/x 🚋",
+    )
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["corrected"] is None
+    assert reply["question"] == "When will the night trams run?"
+
+
+def test_the_latest_news_lists_the_newest_stories(capsys):
+    code, out, _ = _run(
+        capsys, "ask", "--corpus", str(shared_path("corpus")), "What is the latest news?"
+    )
+    assert code == 0 and out.startswith("The newest stories:\n1. ")
+    code, out, _ = _run(
+        capsys, "ask", "--json", "--corpus", str(shared_path("corpus")), "What happened today?"
+    )
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["answers"] == []
+    assert reply["newest"] and all(s["headline"] for s in reply["newest"])

@@ -45,6 +45,7 @@ from retrieval.index.backends.shards.schema import (
     DATE_SLOT,
     META_FILE,
     META_GENERATION,
+    META_SETTINGS,
     StoredChunk,
     index_term,
     publisher_term,
@@ -53,6 +54,7 @@ from retrieval.index.backends.shards.schema import (
 from retrieval.index.backends.shards.writer import Timeouts
 from retrieval.index.bm25 import BM25Params
 from retrieval.models import Article, Source
+from retrieval.text import analysis
 from retrieval.text.analysis import indexed_text
 
 log = logging.getLogger("newsbot.shards")
@@ -65,9 +67,19 @@ LATEST_PAGE = 64  # documents read per fetch while looking for the newest on a t
 # Relative room below the best co-occurrence weight Xapian reports: documents within it
 # are read and summed exactly (held_weight), as the embedded index sums them.
 COOCCURRENCE_SLACK = 1e-9
+# Chunks holding a term read whole to find its first ones in corpus order; above this
+# many, each shard's first ones are read instead (see XapianBackend.indexed_texts).
+TEXTS_READ_ALL = 2000
 ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
 # Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
 SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
+
+
+class AnalyzedOtherwise(UserError):
+    """A shard's chunks were analysed by another Analyzer: its terms are not this
+    process's, so it is not served; the message says how to rewrite it."""
+
+    exit_code = 2
 
 
 class ArchiveUnavailable(UserError):
@@ -270,7 +282,7 @@ class XapianBackend:
     def refresh(self) -> None:
         self.shards.refresh()
         try:
-            self._size = self.shards.run(lambda view: view.db.get_doccount())
+            self._size = self.shards.run(lambda view: _written_alike(view).db.get_doccount())
         except ArchiveUnavailable as exc:  # logged per shard; queries retry later
             log.warning("%s", exc)
 
@@ -585,22 +597,38 @@ class XapianBackend:
         return self.shards.run(work)
 
     def indexed_texts(self, term: str, count: int) -> list[str]:
-        """Every chunk holding the term is read to find the first `count` in corpus order
-        (the shards keep no order Xapian could sort by); fine for the rare terms
-        misspellings are near, costly for a term in very many chunks."""
+        """The first `count` chunks holding the term in corpus order: all of them are read
+        and sorted when there are at most TEXTS_READ_ALL (the shards keep no order Xapian
+        could sort by); beyond that, each shard's first `count` in the order it stores
+        them (its corpus order as written by a full build), so the cost stays bounded."""
 
         def work(view: View) -> list[str]:
+            leaf = index_term(term)
             enquire = xapian.Enquire(view.db)
-            enquire.set_query(xapian.Query(index_term(term)))
+            enquire.set_query(xapian.Query(leaf))
             enquire.set_weighting_scheme(xapian.BoolWeight())
-            stored = [
-                StoredChunk.decode(item.document.get_data())
-                for item in enquire.get_mset(0, view.db.get_doccount())
-            ]
+            enquire.set_docid_order(xapian.Enquire.ASCENDING)
+            held = view.db.get_termfreq(leaf)
+            # Docids interleave the shards, so the first count * shards hold each one's first.
+            read = held if held <= TEXTS_READ_ALL else count * len(view.shards)
+            stored = [StoredChunk.decode(i.document.get_data()) for i in enquire.get_mset(0, read)]
             stored.sort(key=StoredChunk.order)
             return [indexed_text(s.text, s.headline, s.section) for s in stored[:count]]
 
         return self.shards.run(work)
+
+
+def _written_alike(view: View) -> View:
+    """The view, once every shard in it was written with this process's Analyzer (a shard
+    never written holds nothing to compare); AnalyzedOtherwise naming one that was not."""
+    for conn in view.shards:
+        written = conn.db.get_metadata(META_SETTINGS)
+        if written and json.loads(written).get("analysis") != analysis.ANALYZER.fingerprint:
+            raise AnalyzedOtherwise(
+                f"shard {conn.address} was written with other analysis settings; "
+                "rewrite the shards with: newsbot index --backend xapian"
+            )
+    return view
 
 
 def _filter_queries(filters: Filters) -> list[xapian.Query]:
