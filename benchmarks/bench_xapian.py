@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -139,6 +140,15 @@ def start_shards(work: Path, write: str) -> list[tuple[subprocess.Popen, int]]:
     return servers
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the shard writers)."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def ms(samples: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(float(np.percentile(samples, 50)) * 1000, 2),
@@ -178,9 +188,10 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
             if write == "remote"
             else [parse_shard(str(work / f"shard{i}")) for i in range(SHARDS)]
         )
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_seconds()
         reports = sync(targets, catalog, {"bench": 1}, Timeouts(5.0, 600.0))
         xapian_build = time.perf_counter() - t
+        write_cpu = _cpu_seconds() - cpu
         print(f"xapian shards: {xapian_build:.1f} s {reports}", flush=True)
         backend = XapianBackend(ShardSet(addresses, Timeouts(1.0, 10.0), 5.0), params)
         backend.refresh()
@@ -232,10 +243,15 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
         "embedded_index_s": round(embedded_build, 1),
         "xapian_index_s": round(xapian_build, 1),
         "xapian_write_chunks_per_s": round(size / xapian_build),
+        # CPU seconds of the writer processes and this one: on a machine shared with other
+        # jobs, chunks per CPU second says what the writer costs, apart from the contention.
+        "xapian_write_cpu_s": round(write_cpu, 1),
+        "xapian_write_chunks_per_cpu_s": round(size / write_cpu),
         "xapian_write": write,
         "xapian_disk_mb": round(disk / 2**20),
         **results,
         "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],  # shared with others
         "date": time.strftime("%Y-%m-%d"),
     }
 

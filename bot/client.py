@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -202,13 +201,26 @@ class NewsBot(commands.Bot):
     async def run_engine(self, fn: Callable[..., T], *args: Any, bounded: bool = True) -> T:
         """Run a blocking engine call in the worker threads, never on the event loop.
 
-        EngineTimeout (a helpful reply) after bot.engine_timeout_seconds unless not
-        `bounded`. The thread finishes on its own (shard exchanges are bounded); the
-        loop never waits for it.
+        EngineTimeout (a helpful reply) when the call runs longer than
+        bot.engine_timeout_seconds, unless not `bounded`. The clock starts when a worker
+        takes the call, so a flood queued behind busy workers is answered, late, while a
+        call stuck on a stalled shard is given up. The thread finishes on its own (shard
+        exchanges are bounded); the loop never waits for it.
         """
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
-        limit = self.settings.engine_timeout_seconds if bounded else None
+        started = asyncio.Event()
+
+        def call() -> T:
+            loop.call_soon_threadsafe(started.set)
+            return fn(*args)
+
+        future = loop.run_in_executor(self.executor, call)
+        if not bounded:
+            return await future
+        waiting = asyncio.ensure_future(started.wait())
+        await asyncio.wait({waiting, future}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        limit = self.settings.engine_timeout_seconds
         try:
             return await asyncio.wait_for(future, limit)
         except TimeoutError:
