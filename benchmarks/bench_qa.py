@@ -461,6 +461,7 @@ class Tally:
 
     def row(self) -> dict:
         pct = lambda k: round(100 * k / self.n, 1) if self.n else 0.0  # noqa: E731
+        share = lambda k, n: round(100 * k / n, 1) if n else 0.0  # noqa: E731
         missed = self.n - self.hit1
         return {
             "system": self.name,
@@ -473,9 +474,9 @@ class Tally:
             "named_questions": self.named,
             "named_hit@1": round(100 * self.named_hit1 / self.named, 1) if self.named else 0.0,
             "factoid_questions": self.factoid,
-            "short_shown": round(100 * self.short_shown / self.factoid, 1) if self.factoid else 0.0,
-            "short_em": round(100 * self.short_em / self.short_shown, 1) if self.short_shown else 0.0,
-            "short_f1": round(100 * self.short_f1 / self.short_shown, 1) if self.short_shown else 0.0,
+            "short_shown": share(self.short_shown, self.factoid),
+            "short_em": share(self.short_em, self.short_shown),
+            "short_f1": share(self.short_f1, self.short_shown),
             "misses": {
                 c: {"count": k, "share_of_misses": round(100 * k / missed, 1) if missed else 0.0}
                 for c, k in self.misses.items()
