@@ -26,7 +26,8 @@ from retrieval.answering.freshness import freshen, topic_of, wants_recent
 from retrieval.answering.names import match_names
 from retrieval.answering.question import Query, QuestionError, analyse, check_text
 from retrieval.answering.selection import choose, stands_alone
-from retrieval.answering.snippets import Candidate, best_snippet, coverage
+from retrieval.answering.ranker import POOL, rerank, shipped
+from retrieval.answering.snippets import Candidate, Snippet, best_snippet, coverage
 from retrieval.config import Config, ConfigError
 from retrieval.index import store
 from retrieval.index.backends.base import Backend, ChunkRecord, Ranked, source_of
@@ -336,29 +337,42 @@ class Engine:
             return reply
         return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
 
-    def _answer(self, query: Query, filters: Filters | str | None, recent: bool) -> Reply:
-        """The answers to an analysed question (newer first when `recent`), or why none."""
+    def candidates(
+        self, query: Query, filters: Filters | str | None = None
+    ) -> tuple[Ranked, list[Candidate], list[tuple[Snippet, Candidate]]]:
+        """The retrieved pool (BM25 order), and the best snippet of each chunk that covers
+        enough of the question (best hand-weighted score first): what the ranker reorders."""
         cfg = self.config.answers
-        ranked = self._rank(query, cfg.candidates, filters)
-        records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
-        candidates = [
-            Candidate(r.id, r.article, s, r.text, r.headline, r.terms)
+        ranked = self._rank(query, max(cfg.candidates, POOL), filters)
+        pool = [
+            Candidate(r.id, r.article, s, r.text, r.headline, r.terms, r.paragraph)
             for r, s in zip(ranked.chunks, ranked.scores, strict=True)
         ]
-        strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
-        if not strong or query.unseen_share >= cfg.max_unseen:
-            reason = abstain_reason(query, candidates)
-            return Reply(query.text, False, reason=reason, partial=ranked.partial)
-        top = strong[0].score
+        strong = [
+            c for c in pool[: cfg.candidates] if coverage(query, c.terms) >= cfg.min_coverage
+        ]
+        if query.unseen_share >= cfg.max_unseen:
+            strong = []
         headlines: dict[Hashable, frozenset[str]] = {}
         snippets = []
         for c in strong:
             if c.article not in headlines:
                 headlines[c.article] = frozenset(t for t, _, _ in spans(c.headline))
-            snippet = best_snippet(query, c, top, headlines[c.article])
+            snippet = best_snippet(query, c, strong[0].score, headlines[c.article])
             if snippet is not None:
                 snippets.append((snippet, c))
         snippets.sort(key=lambda pair: -pair[0].score)
+        return ranked, pool, snippets
+
+    def _answer(self, query: Query, filters: Filters | str | None, recent: bool) -> Reply:
+        """The answers to an analysed question (newer first when `recent`), or why none."""
+        cfg = self.config.answers
+        ranked, pool, snippets = self.candidates(query, filters)
+        records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
+        if not snippets:
+            reason = abstain_reason(query, pool[: cfg.candidates])
+            return Reply(query.text, False, reason=reason, partial=ranked.partial)
+        snippets = rerank(shipped(), query, snippets, pool)
         if recent and snippets:
             # Newer first only among the snippets that answer as well as the best one:
             # in "who was recently indicted?" the word describes the event asked about.
