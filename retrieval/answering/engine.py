@@ -25,8 +25,9 @@ from retrieval.answering.filters import (
 from retrieval.answering.freshness import freshen, topic_of, wants_recent
 from retrieval.answering.names import match_names
 from retrieval.answering.question import Query, QuestionError, analyse, check_text
-from retrieval.answering.selection import choose, stands_alone
 from retrieval.answering.ranker import POOL, rerank, shipped
+from retrieval.answering.selection import Choice, choose, stands_alone
+from retrieval.answering.short import short_answer
 from retrieval.answering.snippets import Candidate, Snippet, best_snippet, coverage
 from retrieval.config import Config, ConfigError
 from retrieval.index import store
@@ -348,9 +349,7 @@ class Engine:
             Candidate(r.id, r.article, s, r.text, r.headline, r.terms, r.paragraph)
             for r, s in zip(ranked.chunks, ranked.scores, strict=True)
         ]
-        strong = [
-            c for c in pool[: cfg.candidates] if coverage(query, c.terms) >= cfg.min_coverage
-        ]
+        strong = [c for c in pool[: cfg.candidates] if coverage(query, c.terms) >= cfg.min_coverage]
         if query.unseen_share >= cfg.max_unseen:
             strong = []
         headlines: dict[Hashable, frozenset[str]] = {}
@@ -383,19 +382,27 @@ class Engine:
             dates = [records[c.chunk].source.date for _, c in able]
             snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
         answers = tuple(
-            Answer(
-                text=choice.candidate.text[choice.snippet.start : choice.snippet.end],
-                marks=choice.snippet.marks,
-                passage=choice.candidate.text,
-                score=round(choice.candidate.score, 4),
-                source=records[choice.candidate.chunk].source,
-                section=records[choice.candidate.chunk].section,
-                start=choice.snippet.start,
-                also=tuple(records[c.chunk].source for c in choice.also),
-            )
-            for choice in choose(snippets, cfg.count)
+            _answer_of(query, choice, records) for choice in choose(snippets, cfg.count)
         )
         return Reply(query.text, bool(answers), answers, partial=ranked.partial)
+
+
+def _answer_of(query: Query, choice: Choice, records: dict[int, ChunkRecord]) -> Answer:
+    """A chosen snippet as the reader gets it: the snippet, its one sentence, the short answer."""
+    text, snippet = choice.candidate.text, choice.snippet
+    sentence = text[snippet.sentence[0] : snippet.sentence[1]]
+    return Answer(
+        text=text[snippet.start : snippet.end],
+        marks=snippet.marks,
+        passage=text,
+        score=round(choice.candidate.score, 4),
+        source=records[choice.candidate.chunk].source,
+        section=records[choice.candidate.chunk].section,
+        start=snippet.start,
+        also=tuple(records[c.chunk].source for c in choice.also),
+        sentence=sentence,
+        short=short_answer(query, sentence, snippet.score),
+    )
 
 
 def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:

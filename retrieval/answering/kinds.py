@@ -163,3 +163,61 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
 
 # A number of another kind than asked (a count for "how much") still beats no number at all.
 NEAR_MISS = 0.4
+
+
+# The answer span itself, for `short`: whole sums, dates and counts ("£12.5m", "March 3,
+# 2015", "2.5 million"), longest form first so a match never stops inside one.
+_SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion)\b)"
+_MONEY_SPAN = re.compile(
+    rf"[£$€¥₹]\s?\d[\d,]*(?:\.\d+)?{_SCALE}?"
+    r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion))?\s(?:pounds|dollars|euros|yen)\b",
+    re.IGNORECASE,
+)
+_SHARE_SPAN = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)", re.IGNORECASE)
+_COUNT_SPAN = re.compile(
+    rf"\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|thousand|hundred))?\b(?!\s?%)"
+    rf"|\b(?:{_NUMBER_WORDS}|one)\b",
+    re.IGNORECASE,
+)
+_TIME_SPAN = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:1[89]|20)\d\d)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+(?:1[89]|20)\d\d)?"
+    rf"|(?:{_MONTHS})\s+(?:1[89]|20)\d\d|(?:1[89]|20)\d0s|(?:1[89]|20)\d\d"
+    r"|\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"|(?:{_WEEKDAYS})|yesterday|today|tomorrow|tonight|midnight|noon)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_spans(kind: Kind, sentence: str, question: str) -> list[str]:
+    """The distinct spans of the kind asked for that the sentence adds to the question:
+    the candidates for a short answer (one of them is an answer; several, a guess)."""
+    if kind is Kind.MONEY:
+        found = [m.group() for m in _MONEY_SPAN.finditer(sentence)]
+    elif kind is Kind.SHARE:
+        found = [m.group() for m in _SHARE_SPAN.finditer(sentence)]
+    elif kind is Kind.COUNT:
+        sums = [m.span() for m in _MONEY_SPAN.finditer(sentence)]
+        found = [
+            m.group()
+            for m in _COUNT_SPAN.finditer(sentence)
+            if not any(a <= m.start() < b for a, b in sums)
+            and not re.fullmatch(r"(?:1[89]|20)\d\d", m.group())  # a year is no count
+        ]
+    elif kind is Kind.TIME:
+        found = [m.group() for m in _TIME_SPAN.finditer(sentence)]
+    elif kind is Kind.PLACE:
+        found = [m.group("place") for m in _PLACE.finditer(sentence)]
+        found = [p for p in found if not _TIME.fullmatch(p)]
+    elif kind is Kind.NAME:
+        found = [re.sub(r"^(?:The|A|An)\s+", "", m.group()) for m in _NAME.finditer(sentence)]
+    else:
+        return []
+    asked = fold(question)
+    distinct: dict[str, str] = {}
+    for span in found:
+        span = span.strip().rstrip(".,")
+        key = fold(span)
+        if key and key not in asked:
+            distinct.setdefault(key, span)
+    return list(distinct.values())

@@ -22,6 +22,7 @@ import json
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 
@@ -149,12 +150,10 @@ def features(
     wanted = query.weights.keys()
     positions = [(i, t) for i, t in enumerate(found) if t in wanted]
     distinct = {t for _, t in positions}
-    if len(distinct) > 1:
-        proximity = len(distinct) / cover_width(positions, len(distinct))
-    else:
-        proximity = 0.0
-    pairs = {(a, b) for a, b in zip(query.terms, query.terms[1:], strict=False) if a != b}
-    held_pairs = pairs & set(zip(found, found[1:], strict=False))
+    width = cover_width(positions, len(distinct)) if len(distinct) > 1 else 0
+    proximity = len(distinct) / width if width else 0.0
+    pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
+    held_pairs = pairs & set(pairwise(found))
     neighbours: set[str] = set()
     for other in pool.by_article.get(candidate.article, ()):
         if other.chunk != candidate.chunk and (

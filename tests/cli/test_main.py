@@ -8,7 +8,7 @@ from helpers import BUNDLED_CORPUS, ROOT, shared_path
 
 from cli.main import main
 
-ANSWER_KEYS = {"snippet", "passage", "score", "source", "also_reported_by"}
+ANSWER_KEYS = {"snippet", "sentence", "short", "passage", "score", "source", "also_reported_by"}
 SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"} | {
     "date",
     "date_precision",

@@ -1,5 +1,5 @@
 from retrieval.answering.question import Query
-from retrieval.answering.snippets import Candidate, cover_width, best_snippet, highlight_spans
+from retrieval.answering.snippets import Candidate, best_snippet, cover_width, highlight_spans
 from retrieval.models import mark_up
 from retrieval.text.analysis import analyze, spans
 
