@@ -51,6 +51,21 @@ _KINDS = (
 )
 
 
+# "What time…", "which year…": the noun only says what kind of answer is wanted; the passage
+# that answers gives the thing ("2.40am", "1998"), rarely the word.
+_KIND_NOUN = re.compile(
+    r"^\s*(?:what|which)\s+(?P<noun>time|date|day|year|month|century|decade|place|city|"
+    r"country|town|venue)\b",
+    re.IGNORECASE,
+)
+
+
+def kind_noun(text: str) -> tuple[int, int] | None:
+    """The span of the noun that names the kind of answer ("time" in "What time did…")."""
+    m = _KIND_NOUN.match(text)
+    return m.span("noun") if m else None
+
+
 def question_kind(text: str) -> Kind:
     """The kind of answer a question asks for, from its opening words."""
     if _ENTITY_QUESTION.match(text):
@@ -105,7 +120,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _PLACE = re.compile(
-    r"\b(?:in|at|near|outside|inside|from|to|across|around)\s+(?:the\s+)?"
+    r"\b(?:in|at|near|off|beside|opposite|behind|outside|inside|from|to|across|around)\s+(?:the\s+)?"
     r"(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
 )
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
@@ -153,7 +168,10 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
     if kind is Kind.NAME:
         return float(_new([m.group() for m in _NAME.finditer(sentence)], question))
     if kind in (Kind.MONEY, Kind.COUNT, Kind.SHARE):
-        money = _new([m.group() for m in _MONEY.finditer(sentence)], question)
+        sums = [
+            m.group() for m in _MONEY.finditer(sentence) if not _is_change(sentence, m, question)
+        ]
+        money = _new(sums, question)
         percent = _new([m.group() for m in _PERCENT.finditer(sentence)], question)
         number = _new([m.group() for m in _NUMBER.finditer(sentence)], question)
         exact = {Kind.MONEY: money, Kind.SHARE: percent, Kind.COUNT: number and not money}[kind]
@@ -163,6 +181,26 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
 
 # A number of another kind than asked (a count for "how much") still beats no number at all.
 NEAR_MISS = 0.4
+
+# A sum said as a change ("overrun by £3m", "an extra £2m", "rose by $40") is not the amount
+# asked for by "how much will it cost", unless the question asks about the change itself.
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:by|extra|additional|further|another|overspend of|overrun of|rise of|increase of|"
+    r"cut of|shortfall of)\s+(?:an?\s+)?(?:estimated\s+|about\s+|around\s+|nearly\s+)?$",
+    re.IGNORECASE,
+)
+_CHANGE_QUESTION = re.compile(
+    r"\b(?:by how much|overr?un\w*|overspen\w*|rise|rose|risen|increase\w*|extra|more|"
+    r"cut|shortfall|gone up|went up|change\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_change(sentence: str, match: re.Match[str], question: str) -> bool:
+    """Whether a sum is a change of an amount and the question asks for the amount."""
+    return bool(_CHANGE_BEFORE.search(sentence[: match.start()])) and not _CHANGE_QUESTION.search(
+        question
+    )
 
 
 # The answer span itself, for `short`: whole sums, dates and counts ("£12.5m", "March 3,
@@ -193,7 +231,11 @@ def answer_spans(kind: Kind, sentence: str, question: str) -> list[str]:
     """The distinct spans of the kind asked for that the sentence adds to the question:
     the candidates for a short answer (one of them is an answer; several, a guess)."""
     if kind is Kind.MONEY:
-        found = [m.group() for m in _MONEY_SPAN.finditer(sentence)]
+        found = [
+            m.group()
+            for m in _MONEY_SPAN.finditer(sentence)
+            if not _is_change(sentence, m, question)
+        ]
     elif kind is Kind.SHARE:
         found = [m.group() for m in _SHARE_SPAN.finditer(sentence)]
     elif kind is Kind.COUNT:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from retrieval.answering.kinds import Kind, question_kind
+from retrieval.answering.kinds import Kind, kind_noun, question_kind
 from retrieval.errors import UserError
 from retrieval.text.analysis import spans
 
@@ -68,7 +68,8 @@ def check_text(text: str) -> str:
 def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query:
     """Analyse a question against an index (its `idf` lookup and size), in one pass."""
     text = check_text(text)
-    found = list(spans(text))
+    noun = kind_noun(text)  # says what kind of answer is wanted: no term to match
+    found = [s for s in spans(text) if noun is None or s[1:] != noun]
     if not found:
         raise QuestionError(
             "That question has only very common words; name what you are asking about, "

@@ -34,7 +34,7 @@ def test_mark_up_escapes_around_the_marks_only():
     assert mark_up("a *b* c", ((3, 4),), escape) == "a \\***b**\\* c"
 
 
-def testcover_width_is_the_shortest_stretch_with_every_term():
+def test_cover_width_is_the_shortest_stretch_with_every_term():
     matched = [(0, "a"), (5, "b"), (9, "a"), (10, "b")]
     assert cover_width(matched, 2) == 2
 
