@@ -138,6 +138,14 @@ _NUMBER_WORDS = (
 _NUMBER = re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 
 
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|{_WEEKDAYS})\b", re.IGNORECASE)
+
+
+def _is_time(phrase: str) -> bool:
+    """ "in September", "on Monday": a capitalised word after a preposition that is a date."""
+    return bool(_TIME.fullmatch(phrase) or _CALENDAR.match(phrase))
+
+
 def _new(matches: list[str], question: str) -> bool:
     """Whether some match is not already in the question (an echo adds nothing)."""
     asked = fold(question)
@@ -163,7 +171,7 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
         return float(_new([m.group() for m in _TIME.finditer(sentence)], question))
     if kind is Kind.PLACE:
         places = [m.group("place") for m in _PLACE.finditer(sentence)]
-        places = [p for p in places if not _TIME.fullmatch(p)]
+        places = [p for p in places if not _is_time(p)]
         return float(_new(places, question))
     if kind is Kind.NAME:
         return float(_new([m.group() for m in _NAME.finditer(sentence)], question))
@@ -250,7 +258,7 @@ def answer_spans(kind: Kind, sentence: str, question: str) -> list[str]:
         found = [m.group() for m in _TIME_SPAN.finditer(sentence)]
     elif kind is Kind.PLACE:
         found = [m.group("place") for m in _PLACE.finditer(sentence)]
-        found = [p for p in found if not _TIME.fullmatch(p)]
+        found = [p for p in found if not _is_time(p)]
     elif kind is Kind.NAME:
         found = [re.sub(r"^(?:The|A|An)\s+", "", m.group()) for m in _NAME.finditer(sentence)]
     else:

@@ -148,3 +148,8 @@ def test_the_noun_naming_the_kind_of_answer_is_found():
     span = kind_noun(text)
     assert span is not None and text[span[0] : span[1]] == "time"
     assert kind_noun("What did the fire destroy?") is None
+
+
+def test_a_month_or_weekday_after_a_preposition_is_no_place():
+    assert holds_answer(Kind.PLACE, "Work is due to begin in September.", "Where?") == 0.0
+    assert holds_answer(Kind.PLACE, "It opens on Monday in Leeds.", "Where?") == 1.0
