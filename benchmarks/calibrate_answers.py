@@ -4,7 +4,7 @@
 
 Prints, per weight and value, hit@1 and abstention on the real corpus' golden
 questions and on the bundled ones: the ranges in which each weight keeps every
-golden answer are the README's calibration figures.
+golden answer are the calibration figures in docs/asking.md.
 """
 
 from __future__ import annotations

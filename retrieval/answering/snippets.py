@@ -13,7 +13,7 @@ a candidate snippet, scored by what it holds for the question:
 
 A quote that a sentence introduces ("X told reporters: ...") is kept with it.
 The weights below were calibrated on the golden questions (../shared/eval and
-tests/data) and are documented in the README's "How answers are chosen".
+tests/data) and are documented in docs/asking.md, "How answers are chosen".
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from retrieval.index.forward import LOW_32, TF_DTYPE, Forward, Vocabulary, token
 BYTES_PER_TOKEN = 64
 # Working bytes per posting while a block is inverted (sort order, destinations, copies).
 BYTES_PER_POSTING = 48
-# Default RAM buffer: a 1M-chunk build then peaks well under 1 GB (README, Performance).
+# Default RAM buffer: a 1M-chunk build then peaks well under 1 GB (docs/performance.md).
 DEFAULT_MEMORY_MB = 256
 # Chunks mapped to term ids per call when indexing a list of token lists.
 BATCH_CHUNKS = 4096
