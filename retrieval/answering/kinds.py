@@ -14,7 +14,8 @@ from __future__ import annotations
 import enum
 import re
 
-from retrieval.text.normalize import fold
+from retrieval.text.analysis import STOP_WORDS
+from retrieval.text.normalize import fold, fold_key
 
 
 class Kind(enum.Enum):
@@ -257,17 +258,34 @@ def answer_spans(kind: Kind, sentence: str, question: str) -> list[str]:
     elif kind is Kind.TIME:
         found = [m.group() for m in _TIME_SPAN.finditer(sentence)]
     elif kind is Kind.PLACE:
-        found = [m.group("place") for m in _PLACE.finditer(sentence)]
+        found = [_bare_name(m.group("place")) for m in _PLACE.finditer(sentence)]
         found = [p for p in found if not _is_time(p)]
     elif kind is Kind.NAME:
-        found = [re.sub(r"^(?:The|A|An)\s+", "", m.group()) for m in _NAME.finditer(sentence)]
+        found = [_bare_name(m.group()) for m in _NAME_SPAN.finditer(sentence)]
     else:
         return []
-    asked = fold(question)
+    asked = f" {fold_key(question)} "
     distinct: dict[str, str] = {}
     for span in found:
         span = span.strip().rstrip(".,")
-        key = fold(span)
-        if key and key not in asked:
+        key = fold_key(span)
+        if key and f" {key} " not in asked:
             distinct.setdefault(key, span)
     return list(distinct.values())
+
+
+# A run of capitalised words, one word a name too ("Dell"), "McGuire" and "Mr. Peltz" whole.
+_NAME_SPAN = re.compile(
+    rf"\b(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?[{_UPPER}][\w'’-]*"
+    rf"(?:\s+(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?[{_UPPER}][\w'’-]*)*"
+)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def _bare_name(span: str) -> str:
+    """A capitalised run without what only stands before or after names: a sentence's
+    opening word ("But", "On Monday"), "The", a possessive."""
+    words = span.split()
+    while words and (fold(words[0]) in STOP_WORDS or _CALENDAR.fullmatch(words[0])):
+        words = words[1:]
+    return _POSSESSIVE.sub("", " ".join(words))

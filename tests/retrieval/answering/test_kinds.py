@@ -153,3 +153,17 @@ def test_the_noun_naming_the_kind_of_answer_is_found():
 def test_a_month_or_weekday_after_a_preposition_is_no_place():
     assert holds_answer(Kind.PLACE, "Work is due to begin in September.", "Where?") == 0.0
     assert holds_answer(Kind.PLACE, "It opens on Monday in Leeds.", "Where?") == 1.0
+
+
+def test_a_name_span_leaves_out_a_sentence_opening_a_possessive_and_what_was_asked():
+    from retrieval.answering.kinds import answer_spans
+
+    assert answer_spans(Kind.NAME, "On Monday Dell agreed to buy EMC.", "Who bought EMC?") == [
+        "Dell"
+    ]
+    assert answer_spans(Kind.NAME, "But Jesse McGuire’s trumpet won.", "Who played?") == [
+        "Jesse McGuire"
+    ]
+    assert answer_spans(Kind.NAME, "Mr. Peltz wants a split.", "Who wants DuPont split?") == [
+        "Mr. Peltz"
+    ]
