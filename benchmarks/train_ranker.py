@@ -41,10 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_qa
 
+from retrieval.answering import asking
 from retrieval.answering.engine import Engine
 from retrieval.answering.question import QuestionError
 from retrieval.answering.ranker import FEATURES, Ranker, feature_rows
 from retrieval.config import Config
+from retrieval.index.backends.base import Filters
 
 TRAINING_SPLITS = ("new_wiki", "reddit", "amazon_reviews")  # never nyt or squaddev
 OUT = Path(__file__).resolve().parent.parent / "retrieval" / "answering" / "ranker.json"
@@ -80,7 +82,9 @@ def groups_of(split: str, folder: Path, sample: int, seed: int) -> list[Group]:
             query = engine.analyse(q.text)
         except QuestionError:
             continue
-        _, pool, snippets = engine.candidates(query)
+        _, pool, snippets = asking.candidates(
+            engine.backend, engine.config.answers, query, Filters()
+        )
         if len(snippets) < 2:
             continue
         labels = []
