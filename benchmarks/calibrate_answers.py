@@ -47,14 +47,10 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     args = parser.parse_args()
     sets = [
-        (
-            Engine.from_config(Config().with_corpus(args.shared / "corpus")),
-            args.shared / "eval" / "questions.yaml",
-        ),
-        (
-            Engine.from_config(Config().with_corpus(ROOT / "corpus")),
-            ROOT / "tests" / "data" / "bundled_questions.yaml",
-        ),
+        (Engine.from_config(Config().with_corpus(args.shared / "corpus")),
+         args.shared / "eval" / "questions.yaml"),
+        (Engine.from_config(Config().with_corpus(ROOT / "corpus")),
+         ROOT / "tests" / "data" / "bundled_questions.yaml"),
     ]
     for (module, name), values in GRID.items():
         default = getattr(module, name)

@@ -61,11 +61,8 @@ def test_the_engine_never_imports_discord_or_the_terminal():
             name
             for node in ast.walk(tree)
             for name in (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else []
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             )
         ]
         assert not any(n.split(".")[0] in {"discord", "aiohttp", "cli", "bot"} for n in names), path

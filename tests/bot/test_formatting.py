@@ -200,3 +200,15 @@ def test_partial_replies_say_part_of_the_archive_is_unavailable():
         f.search_embeds("trams", [dataclasses.replace(hit, partial=False)], 5)[0].description
         is None
     )
+
+
+def test_the_short_answer_leads_the_card_and_stays_literal():
+    text = "The swimming pool has a budget of £12.5m."
+    answer = Answer(text, (), text, 1.0, _source(), sentence=text, short="£12.5m")
+    embed = f.answer_embed(Reply("How much will the pool cost?", True, (answer,)))
+    assert embed.description.startswith("**£12.5m**\n")
+    hostile_short = dataclasses.replace(answer, short="@everyone *x*")
+    description = f.answer_embed(Reply("q", True, (hostile_short,))).description
+    assert description.startswith("**@\u200beveryone \\*x\\***\n")  # defused, stars literal
+    plain = dataclasses.replace(answer, short=None)
+    assert f.answer_embed(Reply("q", True, (plain,))).description == text

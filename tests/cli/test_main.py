@@ -280,3 +280,14 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_the_short_answer_comes_first_on_the_card():
+    from cli.terminal import reply_text
+    from retrieval.models import Answer, Reply, Source
+
+    text = "The swimming pool has a budget of £12.5m."
+    source = Source("Pool", "Gazette", None, "pool.md", None)
+    answer = Answer(text, ((4, 17),), text, 2.0, source, sentence=text, short="£12.5m")
+    lines = reply_text(Reply("How much will the pool cost?", True, (answer,))).splitlines()
+    assert lines[2] == "1. £12.5m" and lines[3].startswith("   The swimming pool has")

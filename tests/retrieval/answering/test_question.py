@@ -65,12 +65,8 @@ def test_unusable_questions_raise(text):
 def test_an_unseen_filler_word_is_judged_once_not_against_every_chunk():
     from retrieval.answering.snippets import coverage
 
-    query = Query(
-        "users find opinions unappealing",
-        ("user", "opinion", "unappeal"),
-        {"user": 1.0, "opinion": 1.0, "unappeal": 3.0},
-        frozenset({"unappeal"}),
-    )
+    query = Query("users find opinions unappealing", ("user", "opinion", "unappeal"),
+                  {"user": 1.0, "opinion": 1.0, "unappeal": 3.0}, frozenset({"unappeal"}))
     assert query.unseen_share == pytest.approx(0.6)  # still the abstention test's business
     assert coverage(query, frozenset({"user", "opinion"})) == pytest.approx(1.0)
     assert coverage(query, frozenset({"user"})) == pytest.approx(0.5)
