@@ -212,3 +212,14 @@ def test_the_short_answer_leads_the_card_and_stays_literal():
     assert description.startswith("**@\u200beveryone \\*x\\***\n")  # defused, stars literal
     plain = dataclasses.replace(answer, short=None)
     assert f.answer_embed(Reply("q", True, (plain,))).description == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(headlines=st.lists(hostile, min_size=1, max_size=10), question=nonempty)
+def test_the_newest_stories_card_fits_pings_nobody_and_lists_each_story(headlines, question):
+    reply = Reply(question, True, newest=tuple(_source(h) for h in headlines))
+    embed = f.answer_embed(reply)
+    assert_within_limits(embed)
+    assert_pings_nobody(_visible(embed))
+    assert embed.title == f.NEWEST_TITLE
+    assert len(embed.description.split("\n")) >= len(headlines)

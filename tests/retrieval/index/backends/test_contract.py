@@ -275,3 +275,15 @@ def test_sources_under_every_filter_and_undated_counts(corpora, backend_name, co
         assert engine.undated_left_out(f) == (expected_undated if f.dated else 0)
     if corpus == "generated":
         assert engine.undated() == 2 and engine.undated(PUBLISHERS[0]) == 1
+
+
+def test_the_corpus_spellings_of_a_common_term_are_read_boundedly_alike(corpora, monkeypatch):
+    """Past TEXTS_READ_ALL chunks the shards read each shard's first chunks only: on a full
+    build that is still the embedded index's first chunks in corpus order."""
+    from retrieval.index.backends.shards import search
+
+    monkeypatch.setattr(search, "TEXTS_READ_ALL", 0)
+    pair = corpora["generated"]
+    shards, reference = pair.engines["shards"].backend, pair.reference.backend
+    for term in ["valdoran", "mirekosa", "tavelun"]:
+        assert shards.indexed_texts(term, 20) == reference.indexed_texts(term, 20), term
