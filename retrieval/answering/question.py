@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from retrieval.answering.kinds import Kind, question_kind
+from retrieval.answering.kinds import Kind, kind_noun, question_kind
 from retrieval.errors import UserError
 from retrieval.index import okapi
 from retrieval.text.analysis import spans
@@ -84,7 +84,9 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             "That message has no words to ask about (only links, code or emoji); ask in "
             "words, for example: What did Kaja Kallas say?"
         )
-    found, aside = _asked(list(spans(text)), plain.decorated, idf)
+    noun = kind_noun(text)  # says what kind of answer is wanted: no term to match
+    found = [s for s in spans(text) if noun is None or s[1:] != noun]
+    found, aside = _asked(found, plain.decorated, idf)
     if not found:
         raise QuestionError(
             "That question has only very common words; name what you are asking about, "

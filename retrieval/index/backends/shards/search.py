@@ -662,5 +662,5 @@ def _record(candidate: _Candidate) -> ChunkRecord:
     )
     terms = frozenset(s.terms)
     return ChunkRecord(
-        candidate.chunk_id, s.text, s.article_key, s.headline, source, terms, s.section
+        candidate.chunk_id, s.text, s.article_key, s.headline, source, terms, s.section, s.paragraph
     )
