@@ -112,6 +112,8 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     """The answer card: answering sentence in bold terms, its context, and its source."""
     if not reply.answered:
         return abstain_embed(reply)
+    if reply.newest:
+        return newest_embed(reply)
     answer = reply.answers[index]
     embed = discord.Embed(
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
@@ -138,6 +140,25 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     count = f"answer {index + 1} of {len(reply.answers)}"
     embed.set_footer(text=source_footer(answer.source, count))
     return embed
+
+
+def newest_embed(reply: Reply) -> discord.Embed:
+    """A question about the news in general: the newest stories, one line each."""
+    per_story = DESCRIPTION_LIMIT // max(1, len(reply.newest)) - 2
+    lines = []
+    for source in reply.newest:
+        headline = source.headline or "(untitled)"
+        tail = " · ".join(x for x in (_source_when(source), source.publisher) if x)
+        line = f"{headline} · {tail}" if tail else headline
+        lines.append(fit(line, per_story, [(0, len(headline))]))
+    embed = discord.Embed(title=NEWEST_TITLE, description="\n".join(lines), colour=COLOUR)
+    embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
+    embed.set_footer(text=NEWEST_TIP)
+    return embed
+
+
+NEWEST_TITLE = "The newest stories"
+NEWEST_TIP = "/latest lists more; /latest with a topic, the newest on it"
 
 
 def correction_line(corrected: str | None, marks: Sequence[tuple[int, int]] = ()) -> str:
@@ -233,6 +254,7 @@ def sources_embeds(
     title = fit(f"Indexed articles{f' from {publisher}' if publisher else ''}", TITLE_LIMIT)
     if not rows:
         return [discord.Embed(title=title, description="None.", colour=MUTED)]
+
     def tail(i: int) -> str:
         article, chunks = rows[i]
         when = when_markup(article.date, article.date_precision, article.published, 60)
@@ -250,6 +272,7 @@ def latest_embeds(
     if not articles:
         empty = discord.Embed(title=title, description="No dated article matches.", colour=MUTED)
         return with_note([empty], unlisted)
+
     def tail(i: int) -> str:
         article = articles[i]
         when = when_markup(article.date, article.date_precision, article.published, 60)

@@ -169,7 +169,7 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, capsys):
     assert "bm25.k1" in _run(capsys, *cases[0])[2]
 
 
-def test_console_script_runs_as_a_module():
+def test_console_script_runs_as_a_module(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
@@ -183,7 +183,7 @@ def test_console_script_runs_as_a_module():
         ],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,  # the index it saves lands here, not in the checkout
         timeout=120,
         check=True,
     )
@@ -201,7 +201,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
         ["bash", "-o", "pipefail", "-c", command],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,  # the index it saves lands here, not in the checkout
         timeout=300,
     )
     assert json.loads(result.stdout)["answered"] is True
@@ -280,3 +280,30 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_a_question_pasted_with_a_link_and_markup_is_answered_on_the_command_line(capsys):
+    code, out, _ = _run(
+        capsys,
+        "ask",
+        "--json",
+        "--corpus",
+        str(BUNDLED_CORPUS),
+        "**When** will the night trams run? https://example.org/x 🚋",
+    )
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["corrected"] is None
+    assert reply["question"] == "When will the night trams run?"
+
+
+def test_the_latest_news_lists_the_newest_stories(capsys):
+    code, out, _ = _run(
+        capsys, "ask", "--corpus", str(shared_path("corpus")), "What is the latest news?"
+    )
+    assert code == 0 and out.startswith("The newest stories:\n1. ")
+    code, out, _ = _run(
+        capsys, "ask", "--json", "--corpus", str(shared_path("corpus")), "What happened today?"
+    )
+    reply = json.loads(out)
+    assert code == 0 and reply["answered"] and reply["answers"] == []
+    assert reply["newest"] and all(s["headline"] for s in reply["newest"])

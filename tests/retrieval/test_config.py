@@ -36,7 +36,7 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
         ("corpus_allow_outside: ['']\n", "corpus_allow_outside[0]", "a path"),
         ("backend: solr\n", "backend", "embedded or xapian"),
         ("backend: xapian\n", "xapian.shards", "at least one shard"),
-        ("xapian:\n  shards: [\"db1:70000\"]\n", "xapian.shards[0]", "out of range"),
+        ('xapian:\n  shards: ["db1:70000"]\n', "xapian.shards[0]", "out of range"),
         ("xapian:\n  shards: [a, a]\n", "xapian.shards", "listed twice"),
         ("xapian:\n  timeout_seconds: 0\n", "xapian.timeout_seconds", "> 0"),
     ],

@@ -68,4 +68,4 @@ def write_shards(
     x = config.xapian
     settings = store.fingerprint({"chunking": dataclasses.asdict(config.chunking)})
     timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
-    return embedded, sync(x.addresses(), embedded.catalog, settings, timeouts)
+    return embedded, sync(x.write_targets(), embedded.catalog, settings, timeouts)
