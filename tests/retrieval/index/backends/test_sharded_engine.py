@@ -62,7 +62,7 @@ def test_golden_questions_answered_identically(shard_servers, count):
         corrected += reply.corrected is not None
         assert sharded.ask(question) == reply, question
         same_hits(sharded.search(question, 10), embedded.search(question, 10))
-    assert corrected > 0  # misspelt questions are read the same over shards
+    assert corrected > 0  # the misspelt question is read the same over shards
     assert sharded.publishers() == embedded.publishers()
     assert sharded.sources() == listed_sources(embedded.sources())
 
