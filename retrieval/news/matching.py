@@ -76,29 +76,23 @@ def _unweighed(term: str) -> float:
 
 
 def topic_terms(text: str) -> frozenset[str]:
+    """A text's index terms (a headline's, which lend a snippet their weight)."""
     return frozenset(t for t, _, _ in spans(text))
 
 
 class Percolator:
-    """Topics indexed by their terms; `match` finds which new articles answer which."""
+    """Stored topics, analysed once; `match` finds which new articles answer which."""
 
     def __init__(self, topics: Sequence[tuple[int, str]]) -> None:
         self.topics: dict[int, Topic] = {}
-        self.by_term: dict[str, list[int]] = defaultdict(list)
         for topic_id, text in topics:
             try:
                 query = analyse(text, _unweighed, 1)
             except QuestionError:
                 continue  # only stop words (or too long): nothing could ever match it
-            topic = Topic(topic_id, query)
-            self.topics[topic_id] = topic
-            for term in topic.terms:
-                self.by_term[term].append(topic_id)
-
-    @property
-    def vocabulary(self) -> list[str]:
-        """Every topic term: one term_stats call weighs them all."""
-        return sorted(self.by_term)
+            self.topics[topic_id] = Topic(topic_id, query)
+        # Every topic term: one term_stats call weighs them all.
+        self.vocabulary = sorted({t for topic in self.topics.values() for t in topic.terms})
 
     def weighed(
         self, stats: TermStats, answers: AnswersConfig, batch: Batch | None = None
