@@ -37,14 +37,18 @@ import synthetic
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config, parse_shard
+from retrieval.index import updates
 from retrieval.index.backends.base import NO_FILTERS
 from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.backends.loading import CorpusIndex
 from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
-from retrieval.index.bm25 import BM25Index, BM25Params, Forward
-from retrieval.index.catalog import Catalog, ChunkTerms, FileState
+from retrieval.index.bm25 import BM25Params, Forward
+from retrieval.index.catalog import Catalog, FileState
+from retrieval.index.live import FileEntry, LiveIndex
+from retrieval.index.segments import DEFAULT_MEMORY_MB
 from retrieval.models import Article, Chunk
+from retrieval.reading.ingest import signature
 from retrieval.text.analysis import analyze
 
 CHUNKS_PER_ARTICLE = 10
@@ -89,6 +93,36 @@ def catalog_of(forward: Forward, texts: list[str], vocabulary: list[str]) -> Cat
         articles.append(article)
     files = {a.file: FileState(0, 0, hashlib.sha256(a.file.encode()).hexdigest()) for a in articles}
     return Catalog(files, articles, chunks, forward, vocabulary)
+
+
+def live_of(
+    articles: list[Article],
+    chunks: list[Chunk],
+    forward: Forward,
+    vocabulary: list[str],
+    params: BM25Params,
+) -> LiveIndex:
+    """The embedded (live) index over analysed chunks: one segment, as upkeep.in_memory
+    builds it, from the forward index instead of re-analysing the texts."""
+    files = list(dict.fromkeys(a.file for a in articles))
+    where = {f: i for i, f in enumerate(files)}
+    table = np.array([(c.article, c.paragraph, c.start, c.end) for c in chunks], dtype=np.int64)
+    segment = updates.make_segment(
+        updates.segment_name(),
+        files,
+        np.array([where[a.file] for a in articles], dtype=np.int32),
+        articles,
+        [signature(a) for a in articles],
+        table,
+        forward,
+        [],
+        len(vocabulary),
+        params,
+        DEFAULT_MEMORY_MB,
+    )
+    entries = {f: FileEntry(FileState(0, 0, ""), segment.name) for f in files}
+    slots = [np.arange(len(articles), dtype=np.int64)]
+    return LiveIndex([segment], entries, list(vocabulary), slots, params)
 
 
 def free_port() -> int:
@@ -164,17 +198,9 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
     articles, chunks, rows = catalog.live()
 
     t = time.perf_counter()
-    index = BM25Index.from_forward(catalog.forward.select(rows), catalog.vocabulary, params)
+    index = live_of(articles, chunks, catalog.forward.select(rows), catalog.vocabulary, params)
     embedded_build = time.perf_counter() - t
-    embedded = Engine(
-        Config(),
-        EmbeddedBackend(
-            Config(),
-            CorpusIndex(
-                articles, chunks, index, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
-            ),
-        ),
-    )
+    embedded = Engine(Config(), EmbeddedBackend(Config(), CorpusIndex(index, folder=False)))
     print(f"embedded index: {embedded_build:.1f} s", flush=True)
 
     servers = start_shards(work, write)

@@ -6,7 +6,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from retrieval.answering.engine import Engine, Filters
 from retrieval.answering.names import match_names
 from retrieval.config import BotConfig
 from retrieval.errors import UserError
+from retrieval.news.store import Store
 from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
@@ -35,6 +36,10 @@ EXTENSIONS = (
     "bot.exts.sources",
     "bot.exts.latest",
     "bot.exts.help",
+    "bot.exts.follow",
+    "bot.exts.digest",
+    "bot.exts.timeline",
+    "bot.exts.followups",
 )
 OUR_FAULT = (
     "Something went wrong on our side while answering. It has been logged; please try again."
@@ -69,6 +74,8 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
+        # Followed topics, alerts owed and follow-up threads: user data, kept under index.path.
+        self.store = Store.under(engine.config.index.path)
         self._tasks: list[asyncio.Task[None]] = []
         self._views: collections.deque[discord.ui.View] = collections.deque()
         self.publisher_names: list[str] = []  # autocomplete's cache (refresh_publishers)
@@ -180,11 +187,16 @@ class NewsBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask extension's listener."""
 
+    def background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a loop (alerts, digests) until the bot closes, when it is cancelled."""
+        self._tasks.append(asyncio.create_task(work, name=name))
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     async def run_engine(self, fn: Callable[..., T], *args: Any, bounded: bool = True) -> T:
         """Run a blocking engine call in the worker threads, never on the event loop.
