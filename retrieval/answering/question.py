@@ -9,7 +9,7 @@ the text, and carried as one frozen value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.answering.kinds import Kind, kind_noun, question_kind
 from retrieval.errors import UserError
@@ -92,27 +92,32 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             "That question has only very common words; name what you are asking about, "
             "for example a person, place or event."
         )
+    query = Query(
+        text,
+        tuple(t for t, _, _ in found),
+        {},
+        kind=_kind(text, aside),
+        spans=tuple((start, end) for _, start, end in found),
+        links=plain.links,
+    )
+    return weigh(query, idf, chunks)
+
+
+def weigh(query: Query, idf: Callable[[str], float | None], chunks: int) -> Query:
+    """The query's term weights and unseen words against an index: how `analyse` weighs a
+    question, and how a stored query (a followed topic) is weighed again as the index grows."""
     weights: dict[str, float] = {}
     unseen: set[str] = set()
     missing: dict[str, None] = {}
-    for term, start, end in found:
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
         if term in weights:
             continue
         known = idf(term)
         if known is None:
             unseen.add(term)
-            missing[text[start:end]] = None
+            missing[query.text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    return Query(
-        text,
-        tuple(t for t, _, _ in found),
-        weights,
-        frozenset(unseen),
-        tuple(missing),
-        _kind(text, aside),
-        tuple((start, end) for _, start, end in found),
-        links=plain.links,
-    )
+    return replace(query, weights=weights, unseen=frozenset(unseen), missing=tuple(missing))
 
 
 Found = list[tuple[str, int, int]]  # (term, start, end) as analysis finds them
