@@ -25,19 +25,27 @@ indexes too), so the systems differ only in analysis, scoring and sentence choic
   stemmer), as its README shows.
 
 A baseline's answers are its top chunks from three different articles (newsbot also gives
-one answer per article); its "first snippet" is the sentence (project sentence rule,
-retrieval/text/sentences.py) of its top chunk holding the most distinct query tokens in its
-own tokenization, the earliest on a tie. A baseline abstains only when no chunk scores > 0.
+one answer per article). Equal snippet budget: a baseline's snippet is the best window of
+up to as many sentences (project sentence rule, retrieval/text/sentences.py) as newsbot's
+first snippet shows for the same question (DEFAULT_BUDGET when newsbot is not run or
+abstains), the window holding the most distinct query tokens in its own tokenization, the
+shorter and then the earlier on a tie; its `sentence` is the best single sentence by the
+same rule. A baseline abstains only when no chunk scores > 0.
 
 Scoring. A question is a hit when any of its gold answers, after fold_key (case, accents and
-punctuation off), appears as whole words in the folded snippet. hit@1: in the first answer;
-recall@3: in one of the first three; passage@1: in the first answer's whole passage (the
-chunk), which separates retrieval from sentence choice; false abstention: the system gave
-no answer (every question here is answerable from the corpus); hit@1 named: hit@1 on the
-questions that name something (a capitalised word past the first, or a digit), since many
-crowd questions were written while reading one paragraph ("What was his job?"). Misses of
-the first answer are split into: abstained, wrong article, right article but another
-passage, and right passage but wrong sentence.
+punctuation off), appears as whole words in the folded text. hit@1 (snippet): in the first
+answer's snippet; hit@1 sentence: in its one answering sentence (newsbot's `sentence`);
+recall@3: in one of the first three snippets; passage@1: in the first answer's whole
+passage (the chunk), which separates retrieval from sentence choice; false abstention: the
+system gave no answer (every question here is answerable from the corpus); hit@1 named:
+hit@1 on the questions that name something (a capitalised word past the first, or a digit),
+since many crowd questions were written while reading one paragraph ("What was his job?").
+Short answers (newsbot's `short`, for questions that want a name, date, place, sum, number
+or percentage: the factoid questions): SQuAD v1.1's exact match and F1 (its answer
+normalisation, best over the gold answers) over the questions where one is shown, and the
+share of factoid questions where one is shown. Misses of the first answer are split into:
+abstained, wrong article, right article but another passage, and right passage but wrong
+sentence.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ import json
 import os
 import random
 import re
+import string
 import subprocess
 import sys
 import tarfile
@@ -61,6 +70,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval.answering.engine import Engine, QuestionError
+from retrieval.answering.kinds import Kind, question_kind
 from retrieval.config import Config
 from retrieval.text.normalize import fold_key
 from retrieval.text.sentences import sentence_spans
@@ -81,6 +91,11 @@ SPLITS = {
 PUBLISHERS = {"nyt": "The New York Times", "new_wiki": "Wikipedia", "squaddev": "Wikipedia"}
 TOP = 3  # answers a reader sees; recall@3 counts them
 BASELINE_DEPTH = 30  # chunks a baseline ranks to find three different articles
+# A baseline's snippet budget (in sentences) when newsbot's is not known for a question:
+# newsbot's snippets are a sentence or a pair, so a pair is the generous reading.
+DEFAULT_BUDGET = 2
+# The question kinds whose answer is a short span (a name, date, place, sum, number, share).
+FACTOID = frozenset({Kind.NAME, Kind.TIME, Kind.PLACE, Kind.MONEY, Kind.COUNT, Kind.SHARE})
 _NYT_URL = re.compile(r"nytimes\.com/(\d{4})/(\d{2})/(\d{2})/(?:[^/]+/)*([^/.]+)\.html")
 _WORD = re.compile(r"\w+")
 
@@ -224,6 +239,12 @@ class Shown:
     snippet: str  # what the reader reads first
     passage: str  # the chunk it came from
     doc: int  # dataset article index (-1: not found)
+    sentence: str = ""  # the one sentence that answers ("" : the snippet)
+    short: str | None = None  # the answer span itself, when the system gives one
+
+    @property
+    def one_sentence(self) -> str:
+        return self.sentence or self.snippet
 
 
 def contains(haystack: str, golds: Sequence[str]) -> bool:
@@ -242,6 +263,48 @@ def best_sentence(text: str, query: set[str], tokenize: Callable[[str], list[str
     return best
 
 
+def best_window(
+    text: str, query: set[str], tokenize: Callable[[str], list[str]], budget: int
+) -> str:
+    """The run of up to `budget` adjacent sentences holding the most distinct query tokens;
+    the shorter, then the earlier, on a tie (the same budget newsbot's snippet used)."""
+    sentences = sentence_spans(text)
+    tokens = [query & set(tokenize(text[a:b])) for a, b in sentences]
+    best, best_key = "", (-1, 0)
+    for i in range(len(sentences)):
+        held: set[str] = set()
+        for j in range(i, min(len(sentences), i + max(1, budget))):
+            held |= tokens[j]
+            key = (len(held), -(j - i))
+            if key > best_key:
+                best, best_key = text[sentences[i][0] : sentences[j][1]], key
+    return best
+
+
+def _squad_normal(text: str) -> list[str]:
+    """SQuAD v1.1's answer normalisation: lower case, no punctuation, articles or extra space."""
+    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
+    return re.sub(r"\b(a|an|the)\b", " ", text).split()
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD's exact match, best over the gold answers."""
+    return float(any(_squad_normal(prediction) == _squad_normal(g) for g in golds))
+
+
+def f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD's token F1, best over the gold answers."""
+    best = 0.0
+    predicted = _squad_normal(prediction)
+    for gold in golds:
+        wanted = _squad_normal(gold)
+        common = sum(min(predicted.count(t), wanted.count(t)) for t in set(predicted))
+        if common:
+            p, r = common / len(predicted), common / len(wanted)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
 class Baseline:
     """A plain BM25 library over newsbot's own chunks (headline + text per chunk)."""
 
@@ -256,7 +319,7 @@ class Baseline:
         self.name, self.chunks, self.tokenize, self.rank = name, chunks, tokenize, rank
         self.model = build([tokenize(f"{h} {t}") for _, h, t in chunks])
 
-    def answers(self, question: str) -> list[Shown]:
+    def answers(self, question: str, budget: int = DEFAULT_BUDGET) -> list[Shown]:
         tokens = self.tokenize(question)
         if not tokens:
             return []
@@ -267,7 +330,10 @@ class Baseline:
             if score <= 0 or doc in docs:
                 continue
             docs.add(doc)
-            shown.append(Shown(best_sentence(text, set(tokens), self.tokenize), text, doc))
+            query = set(tokens)
+            snippet = best_window(text, query, self.tokenize, budget)
+            sentence = best_sentence(text, query, self.tokenize)
+            shown.append(Shown(snippet, text, doc, sentence))
             if len(shown) == TOP:
                 break
         return shown
@@ -339,11 +405,16 @@ class Tally:
     name: str
     n: int = 0
     hit1: int = 0
+    hit1_sentence: int = 0
     hit3: int = 0
     passage1: int = 0
     abstained: int = 0
     named: int = 0  # questions that name something (see names_something)
     named_hit1: int = 0
+    factoid: int = 0  # questions wanting a name, date, place, sum, number or share
+    short_shown: int = 0
+    short_em: float = 0.0
+    short_f1: float = 0.0
     misses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     examples: list[dict] = field(default_factory=list)
 
@@ -351,11 +422,17 @@ class Tally:
         self.n += 1
         named = names_something(q.text)
         self.named += named
+        self.factoid += question_kind(q.text) in FACTOID
         if not shown:
             self.abstained += 1
             self._miss("abstained", q, None)
             return
         first = shown[0]
+        if first.short is not None:
+            self.short_shown += 1
+            self.short_em += exact_match(first.short, q.golds)
+            self.short_f1 += f1(first.short, q.golds)
+        self.hit1_sentence += contains(first.one_sentence, q.golds)
         self.hit3 += any(contains(s.snippet, q.golds) for s in shown[:TOP])
         self.passage1 += contains(first.passage, q.golds)
         if contains(first.snippet, q.golds):
@@ -384,16 +461,22 @@ class Tally:
 
     def row(self) -> dict:
         pct = lambda k: round(100 * k / self.n, 1) if self.n else 0.0  # noqa: E731
+        share = lambda k, n: round(100 * k / n, 1) if n else 0.0  # noqa: E731
         missed = self.n - self.hit1
         return {
             "system": self.name,
             "questions": self.n,
             "hit@1": pct(self.hit1),
+            "hit@1_sentence": pct(self.hit1_sentence),
             "recall@3": pct(self.hit3),
             "passage@1": pct(self.passage1),
             "false_abstention": pct(self.abstained),
             "named_questions": self.named,
             "named_hit@1": round(100 * self.named_hit1 / self.named, 1) if self.named else 0.0,
+            "factoid_questions": self.factoid,
+            "short_shown": share(self.short_shown, self.factoid),
+            "short_em": share(self.short_em, self.short_shown),
+            "short_f1": share(self.short_f1, self.short_shown),
             "misses": {
                 c: {"count": k, "share_of_misses": round(100 * k / missed, 1) if missed else 0.0}
                 for c, k in self.misses.items()
@@ -401,14 +484,18 @@ class Tally:
         }
 
 
-def newsbot_answers(engine: Engine, doc_of_url: dict[str, int]) -> Callable[[str], list[Shown]]:
-    def ask(question: str) -> list[Shown]:
+Ask = Callable[[str, int], list[Shown]]  # (question, snippet budget in sentences) -> answers
+
+
+def newsbot_answers(engine: Engine, doc_of_url: dict[str, int]) -> Ask:
+    def ask(question: str, budget: int) -> list[Shown]:
         try:
             reply = engine.ask(question)
         except QuestionError:
             return []
         return [
-            Shown(a.text, a.passage, doc_of_url.get(a.source.url or "", -1)) for a in reply.answers
+            Shown(a.text, a.passage, doc_of_url.get(a.source.url or "", -1), a.sentence, a.short)
+            for a in reply.answers
         ]
 
     return ask
@@ -481,30 +568,39 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"text of the question's article for {in_corpus}; commit {git_commit()[:12]}"
     )
 
-    makers: dict[str, Callable[[], Callable[[str], list[Shown]]]] = {
+    makers: dict[str, Callable[[], Ask]] = {
         "newsbot": lambda: newsbot_answers(engine, doc_of_url),
         "rank_bm25": lambda: rank_bm25_baseline(chunks).answers,
         "bm25s": lambda: bm25s_baseline(chunks).answers,
     }
     tallies: list[Tally] = []
     timings: dict[str, float] = {}
-    for name in systems:
+    budgets: dict[str, int] = {}  # sentences in newsbot's first snippet, per question
+    for name in sorted(systems, key=lambda s: s != "newsbot"):
         ask = makers[name]()
         tally = Tally(name)
         t0 = time.perf_counter()
         for q in sample:
-            tally.add(q, ask(q.text))
+            shown = ask(q.text, budgets.get(q.id, DEFAULT_BUDGET))
+            if name == "newsbot" and shown:
+                budgets[q.id] = max(1, len(sentence_spans(shown[0].snippet)))
+            tally.add(q, shown)
         timings[name] = time.perf_counter() - t0
         tallies.append(tally)
 
     print()
-    print("| system | hit@1 | recall@3 | passage@1 | false abstention | hit@1 named | s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| system | hit@1 snippet | hit@1 sentence | recall@3 | passage@1 | false abstention "
+        "| hit@1 named | short shown | short EM | short F1 | s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for t in tallies:
         r = t.row()
         print(
-            f"| {t.name} | {r['hit@1']}% | {r['recall@3']}% | {r['passage@1']}% | "
-            f"{r['false_abstention']}% | {r['named_hit@1']}% | {timings[t.name]:.1f} |"
+            f"| {t.name} | {r['hit@1']}% | {r['hit@1_sentence']}% | {r['recall@3']}% | "
+            f"{r['passage@1']}% | {r['false_abstention']}% | {r['named_hit@1']}% | "
+            f"{r['short_shown']}% | {r['short_em']}% | {r['short_f1']}% | "
+            f"{timings[t.name]:.1f} |"
         )
     if tallies:
         print(
@@ -535,6 +631,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "of": len(questions),
         "articles": len(docs),
         "chunks": len(engine.backend.chunks),
+        "snippet_budget": "baselines: up to as many sentences as newsbot's first snippet",
         "rows": [t.row() | {"seconds": round(timings[t.name], 1)} for t in tallies],
     }
     if args.json:

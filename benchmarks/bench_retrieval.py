@@ -11,7 +11,10 @@ installed implementation, each in its own forked process so that its build time,
 kept memory (RSS above the process's baseline) are its own; then time top-10 queries
 single-threaded, interleaved across the processes (rank_bm25 on every 25th query: it takes
 seconds per query at a million chunks). Scores and top-10 are compared with
-rank_bm25.BM25Okapi, the reference. Prints a table; writes a JSON list of rows.
+rank_bm25.BM25Okapi, the reference, on the queries it timed; and every newsbot query is
+checked too: its scores against rank_bm25's scores of the same chunks, its top 10 against
+newsbot's exhaustive ranking (all_queries_* in the row). Prints a table; writes a JSON
+list of rows.
 """
 
 from __future__ import annotations
@@ -167,8 +170,13 @@ def serve(make: Callable[[], Impl], conn: Connection) -> None:
             start = time.perf_counter()
             result = impl.search(index, q)
             conn.send((time.perf_counter() - start, result))
-        else:  # reference scores of some chunks, for the score comparison
-            conn.send(index.get_scores(q)[extra].tolist())  # type: ignore[union-attr]
+        elif kind == "scores":  # the reference's scores of some chunks
+            conn.send([float(s) for s in index.get_batch_scores(q, extra)])  # type: ignore[union-attr]
+        else:  # "exhaustive": newsbot's top k from every chunk's score, no pruning
+            scores = index.get_scores(q)  # type: ignore[union-attr]
+            top = np.lexsort((np.arange(scores.size), -scores))[:K]
+            top = top[scores[top] > 0]
+            conn.send((top.tolist(), scores[top].tolist()))
 
 
 def run(size: int, queries: int, skip: frozenset[str] = frozenset()) -> list[dict]:
@@ -210,6 +218,7 @@ def run(size: int, queries: int, skip: frozenset[str] = frozenset()) -> list[dic
                 results[name][n] = result
     reference = workers["rank_bm25"][0]
     ref_p50 = float(np.percentile(times["rank_bm25"], 50))
+    checks = check_newsbot(workers, results["newsbot"], qs)
     for row in rows:
         name = row["impl"]
         overlap, diff = [], 0.0
@@ -221,6 +230,8 @@ def run(size: int, queries: int, skip: frozenset[str] = frozenset()) -> list[dic
                 reference.send(("scores", qs[n], ids))
                 full = np.array(reference.recv())
                 diff = max(diff, float(np.max(np.abs(np.array(scores) - full) / full)))
+        if name == "newsbot":
+            row.update(checks)
         ms = np.array(times[name]) * 1000
         row.update(
             p50_ms=round(float(np.percentile(ms, 50)), 3),
@@ -234,6 +245,33 @@ def run(size: int, queries: int, skip: frozenset[str] = frozenset()) -> list[dic
         conn.send(None)
         process.join()
     return rows
+
+
+def same_ranking(got: tuple[list[int], list[float]], want: tuple[list[int], list[float]]) -> bool:
+    """The same top k up to the order of exactly tied chunks (ties at the k-th may differ)."""
+    (ids, scores), (want_ids, want_scores) = got, want
+    if len(ids) != len(want_ids) or not np.allclose(scores, want_scores, rtol=1e-12, atol=0):
+        return False
+    kth = want_scores[-1] if want_scores else 0.0
+    untied = {i for i, s in zip(want_ids, want_scores, strict=True) if s != kth}
+    return untied <= set(ids)
+
+
+def check_newsbot(workers: dict, found: dict, qs: list[list[str]]) -> dict:
+    """Every timed newsbot query checked twice: its scores against rank_bm25's scores of
+    the same chunks (get_batch_scores), its top k against newsbot's own exhaustive
+    ranking (every chunk scored, no pruning; itself compared with rank_bm25's full
+    ranking on the queries rank_bm25 timed)."""
+    reference, own = workers["rank_bm25"][0], workers["newsbot"][0]
+    diff, exact = 0.0, 0
+    for n, (ids, scores) in found.items():
+        if ids:
+            reference.send(("scores", qs[n], ids))
+            want = np.array(reference.recv())
+            diff = max(diff, float(np.max(np.abs(np.array(scores) - want) / want)))
+        own.send(("exhaustive", qs[n], None))
+        exact += same_ranking((ids, scores), own.recv())
+    return {"all_queries_max_score_diff": diff, "all_queries_top10_exact": exact / len(found)}
 
 
 def table(rows: list[dict]) -> str:

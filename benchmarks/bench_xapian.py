@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -36,14 +37,18 @@ import synthetic
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config, parse_shard
+from retrieval.index import updates
 from retrieval.index.backends.base import NO_FILTERS
 from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.backends.loading import CorpusIndex
 from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
-from retrieval.index.bm25 import BM25Index, BM25Params, Forward
-from retrieval.index.catalog import Catalog, ChunkTerms, FileState
+from retrieval.index.bm25 import BM25Params, Forward
+from retrieval.index.catalog import Catalog, FileState
+from retrieval.index.live import FileEntry, LiveIndex
+from retrieval.index.segments import DEFAULT_MEMORY_MB
 from retrieval.models import Article, Chunk
+from retrieval.reading.ingest import signature
 from retrieval.text.analysis import analyze
 
 CHUNKS_PER_ARTICLE = 10
@@ -88,6 +93,36 @@ def catalog_of(forward: Forward, texts: list[str], vocabulary: list[str]) -> Cat
         articles.append(article)
     files = {a.file: FileState(0, 0, hashlib.sha256(a.file.encode()).hexdigest()) for a in articles}
     return Catalog(files, articles, chunks, forward, vocabulary)
+
+
+def live_of(
+    articles: list[Article],
+    chunks: list[Chunk],
+    forward: Forward,
+    vocabulary: list[str],
+    params: BM25Params,
+) -> LiveIndex:
+    """The embedded (live) index over analysed chunks: one segment, as upkeep.in_memory
+    builds it, from the forward index instead of re-analysing the texts."""
+    files = list(dict.fromkeys(a.file for a in articles))
+    where = {f: i for i, f in enumerate(files)}
+    table = np.array([(c.article, c.paragraph, c.start, c.end) for c in chunks], dtype=np.int64)
+    segment = updates.make_segment(
+        updates.segment_name(),
+        files,
+        np.array([where[a.file] for a in articles], dtype=np.int32),
+        articles,
+        [signature(a) for a in articles],
+        table,
+        forward,
+        [],
+        len(vocabulary),
+        params,
+        DEFAULT_MEMORY_MB,
+    )
+    entries = {f: FileEntry(FileState(0, 0, ""), segment.name) for f in files}
+    slots = [np.arange(len(articles), dtype=np.int64)]
+    return LiveIndex([segment], entries, list(vocabulary), slots, params)
 
 
 def free_port() -> int:
@@ -139,6 +174,15 @@ def start_shards(work: Path, write: str) -> list[tuple[subprocess.Popen, int]]:
     return servers
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the shard writers)."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def ms(samples: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(float(np.percentile(samples, 50)) * 1000, 2),
@@ -154,17 +198,9 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
     articles, chunks, rows = catalog.live()
 
     t = time.perf_counter()
-    index = BM25Index.from_forward(catalog.forward.select(rows), catalog.vocabulary, params)
+    index = live_of(articles, chunks, catalog.forward.select(rows), catalog.vocabulary, params)
     embedded_build = time.perf_counter() - t
-    embedded = Engine(
-        Config(),
-        EmbeddedBackend(
-            Config(),
-            CorpusIndex(
-                articles, chunks, index, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
-            ),
-        ),
-    )
+    embedded = Engine(Config(), EmbeddedBackend(Config(), CorpusIndex(index, folder=False)))
     print(f"embedded index: {embedded_build:.1f} s", flush=True)
 
     servers = start_shards(work, write)
@@ -178,9 +214,10 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
             if write == "remote"
             else [parse_shard(str(work / f"shard{i}")) for i in range(SHARDS)]
         )
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_seconds()
         reports = sync(targets, catalog, {"bench": 1}, Timeouts(5.0, 600.0))
         xapian_build = time.perf_counter() - t
+        write_cpu = _cpu_seconds() - cpu
         print(f"xapian shards: {xapian_build:.1f} s {reports}", flush=True)
         backend = XapianBackend(ShardSet(addresses, Timeouts(1.0, 10.0), 5.0), params)
         backend.refresh()
@@ -232,10 +269,15 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
         "embedded_index_s": round(embedded_build, 1),
         "xapian_index_s": round(xapian_build, 1),
         "xapian_write_chunks_per_s": round(size / xapian_build),
+        # CPU seconds of the writer processes and this one: on a machine shared with other
+        # jobs, chunks per CPU second says what the writer costs, apart from the contention.
+        "xapian_write_cpu_s": round(write_cpu, 1),
+        "xapian_write_chunks_per_cpu_s": round(size / write_cpu),
         "xapian_write": write,
         "xapian_disk_mb": round(disk / 2**20),
         **results,
         "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],  # shared with others
         "date": time.strftime("%Y-%m-%d"),
     }
 

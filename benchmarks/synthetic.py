@@ -8,13 +8,16 @@ loses in analysis), so some queries hold very common terms and most do not.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 VOCABULARY = 200_000
 SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"] + ["th", "sh", "ch", "qu"]
 
 
-def vocabulary(size: int = VOCABULARY, seed: int = 7) -> list[str]:
+@functools.cache  # the same words every call: built once per process
+def vocabulary(size: int = VOCABULARY, seed: int = 7) -> tuple[str, ...]:
     rng = np.random.default_rng(seed)
     words, seen = [], set()
     while len(words) < size:
@@ -23,7 +26,7 @@ def vocabulary(size: int = VOCABULARY, seed: int = 7) -> list[str]:
         if word not in seen:
             seen.add(word)
             words.append(word)
-    return words
+    return tuple(words)
 
 
 def _zipf_ranks(rng: np.random.Generator, count: int, size: int, skip: int = 0) -> np.ndarray:
@@ -35,9 +38,9 @@ def _zipf_ranks(rng: np.random.Generator, count: int, size: int, skip: int = 0) 
     return np.searchsorted(cdf, rng.random(count))
 
 
-def corpus(chunks: int, seed: int = 42) -> list[list[str]]:
-    """`chunks` token lists of 40-120 words each."""
-    words = np.array(vocabulary(), dtype=object)
+def corpus(chunks: int, seed: int = 42, size: int = VOCABULARY) -> list[list[str]]:
+    """`chunks` token lists of 40-120 words each (from the `size` commonest words)."""
+    words = np.array(vocabulary(size), dtype=object)
     rng = np.random.default_rng(seed)
     lengths = rng.integers(40, 121, chunks)
     flat = words[_zipf_ranks(rng, int(lengths.sum()), len(words))].tolist()
@@ -48,8 +51,8 @@ def corpus(chunks: int, seed: int = 42) -> list[list[str]]:
     return out
 
 
-def queries(count: int, seed: int = 99) -> list[list[str]]:
-    words = vocabulary()
+def queries(count: int, seed: int = 99, size: int = VOCABULARY) -> list[list[str]]:
+    words = vocabulary(size)
     rng = np.random.default_rng(seed)
     lengths = rng.integers(3, 9, count)
     ranks = _zipf_ranks(rng, int(lengths.sum()), len(words), skip=20)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from retrieval.answering.engine import Engine, Filters
 from retrieval.answering.names import match_names
 from retrieval.config import BotConfig
 from retrieval.errors import UserError
+from retrieval.news.store import Store
 from retrieval.reading.ingest import CorpusError
 
 log = logging.getLogger("newsbot.bot")
@@ -36,6 +36,10 @@ EXTENSIONS = (
     "bot.exts.sources",
     "bot.exts.latest",
     "bot.exts.help",
+    "bot.exts.follow",
+    "bot.exts.digest",
+    "bot.exts.timeline",
+    "bot.exts.followups",
 )
 OUR_FAULT = (
     "Something went wrong on our side while answering. It has been logged; please try again."
@@ -70,6 +74,8 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_seconds)
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
+        # Followed topics, alerts owed and follow-up threads: user data, kept under index.path.
+        self.store = Store.under(engine.config.index.path)
         self._tasks: list[asyncio.Task[None]] = []
         self._views: collections.deque[discord.ui.View] = collections.deque()
         self.publisher_names: list[str] = []  # autocomplete's cache (refresh_publishers)
@@ -181,22 +187,40 @@ class NewsBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask extension's listener."""
 
+    def background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a loop (alerts, digests) until the bot closes, when it is cancelled."""
+        self._tasks.append(asyncio.create_task(work, name=name))
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     async def run_engine(self, fn: Callable[..., T], *args: Any, bounded: bool = True) -> T:
         """Run a blocking engine call in the worker threads, never on the event loop.
 
-        EngineTimeout (a helpful reply) after bot.engine_timeout_seconds unless not
-        `bounded`. The thread finishes on its own (shard exchanges are bounded); the
-        loop never waits for it.
+        EngineTimeout (a helpful reply) when the call runs longer than
+        bot.engine_timeout_seconds, unless not `bounded`. The clock starts when a worker
+        takes the call, so a flood queued behind busy workers is answered, late, while a
+        call stuck on a stalled shard is given up. The thread finishes on its own (shard
+        exchanges are bounded); the loop never waits for it.
         """
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
-        limit = self.settings.engine_timeout_seconds if bounded else None
+        started = asyncio.Event()
+
+        def call() -> T:
+            loop.call_soon_threadsafe(started.set)
+            return fn(*args)
+
+        future = loop.run_in_executor(self.executor, call)
+        if not bounded:
+            return await future
+        waiting = asyncio.ensure_future(started.wait())
+        await asyncio.wait({waiting, future}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        limit = self.settings.engine_timeout_seconds
         try:
             return await asyncio.wait_for(future, limit)
         except TimeoutError:

@@ -32,6 +32,8 @@ TOTAL_EMBED_LIMIT = 6000
 
 # Our own, tighter choices for readability.
 SNIPPET_CHARS = 1500
+# The answer itself (a sum, a date, a name) stands above the snippet: a span, never a passage.
+SHORT_CHARS = 200
 CONTEXT_CHARS = 900
 FOOTER_BUDGET = 200
 FIELD_NAME_BUDGET = 200
@@ -119,6 +121,7 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
         url=reader_link(answer.source.url),
         description=correction_line(reply.corrected, reply.corrected_marks)
+        + (f"**{fit(answer.short, SHORT_CHARS)}**\n" if answer.short else "")
         + fit(answer.text, SNIPPET_CHARS, answer.marks),
         colour=COLOUR,
     )

@@ -40,20 +40,24 @@ class OwnedView(discord.ui.View):
 
 
 class AnswerView(OwnedView):
-    """More answers (the next article's answer) and Show passage (ephemeral)."""
+    """More answers (the next article's answer), Show passage (ephemeral) and Ask a
+    follow-up (a thread on the card, where questions keep the card's context)."""
 
-    def __init__(self, reply: Reply, owner_id: int, timeout: float) -> None:
+    def __init__(self, reply: Reply, owner_id: int, timeout: float, follow_up: bool = True) -> None:
         super().__init__(owner_id, timeout)
         self.reply = reply
         self.index = 0
+        if not follow_up:  # already in a thread: Discord has no threads inside threads
+            self.remove_item(self.follow_up)
         self._sync()
 
     def _sync(self) -> None:
         self.more.disabled = self.index + 1 >= len(self.reply.answers)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # Anyone may read a passage; only the asker moves the shared card.
-        if interaction.data and interaction.data.get("custom_id") == self.passage.custom_id:
+        # Anyone may read a passage or follow up; only the asker moves the shared card.
+        pressed = interaction.data.get("custom_id") if interaction.data else None
+        if pressed in (self.passage.custom_id, self.follow_up.custom_id):
             return True
         return await super().interaction_check(interaction)
 
@@ -69,6 +73,11 @@ class AnswerView(OwnedView):
         answer = self.reply.answers[self.index]
         send = guarded(interaction.client, interaction.response.send_message)
         await send(embed=passage_embed(answer), ephemeral=True)
+
+    @discord.ui.button(label="Ask a follow-up", style=discord.ButtonStyle.secondary)
+    async def follow_up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        follow_ups = interaction.client.get_cog("FollowUps")  # type: ignore[attr-defined]
+        await follow_ups.open_thread(interaction, self.reply.question)
 
 
 class PagerView(OwnedView):

@@ -1,4 +1,5 @@
-"""`newsbot` on the command line: ask, search, sources, latest, index, eval; serve, sync, health.
+"""`newsbot` on the command line: ask, search, sources, latest, index, eval; follow, digest,
+timeline, chat; serve, sync, health.
 
 Discord is imported only by the commands that talk to it (serve, sync), so
 `newsbot ask` starts without discord.py or aiohttp. Exit codes: 0 when a
@@ -20,6 +21,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cli.evaluation import evaluate, load_cases
+from cli.following import (
+    alert_json,
+    alert_text,
+    digest_json,
+    digest_text,
+    reading_text,
+    timeline_json,
+    timeline_text,
+)
 from cli.terminal import (
     article_json,
     correction_text,
@@ -39,6 +49,13 @@ from retrieval.index import store
 from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.backends.opening import write_shards
 from retrieval.models import mark_up
+from retrieval.news.alerts import Alert, collect
+from retrieval.news.digest import digest
+from retrieval.news.followup import Conversation
+from retrieval.news.followup import ask as ask_in_conversation
+from retrieval.news.store import CLI_STORE_FILE, Store
+from retrieval.news.timeline import timeline
+from retrieval.reading.ingest import CorpusError
 
 
 class CommandError(UserError):
@@ -121,6 +138,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when hit@1, as a fraction of the answerable questions (0-1), is below this",
     )
     ev.set_defaults(run=cmd_eval)
+
+    follow = sub.add_parser(
+        "follow", help="print new articles on a topic as the corpus folder changes (Ctrl-C stops)"
+    )
+    follow.add_argument("topic", help="what to follow, e.g. 'Kelvin Bridge'")
+    follow.add_argument("--json", action="store_true", help="JSON output, one object per alert")
+    follow.add_argument(
+        "--interval",
+        type=float,
+        metavar="SECONDS",
+        help="how often to look at the folder (default: index.poll_seconds)",
+    )
+    follow.add_argument("--count", type=int, help="stop after this many alerts")
+    follow.set_defaults(run=cmd_follow)
+
+    digest = sub.add_parser("digest", help="the period's stories, one entry per story")
+    digest.add_argument(
+        "--since", metavar="WHEN", default="24h", help="from WHEN: 2025-07-06, 7d (default 24h)"
+    )
+    digest.add_argument("--until", metavar="WHEN", help="before WHEN (default: now)")
+    digest.add_argument("--json", action="store_true", help="JSON output")
+    digest.set_defaults(run=cmd_digest)
+
+    timeline = sub.add_parser("timeline", help="the dated articles on a topic, oldest first")
+    timeline.add_argument("topic")
+    timeline.add_argument("--json", action="store_true", help="JSON output")
+    timeline.set_defaults(run=cmd_timeline)
+
+    chat = sub.add_parser("chat", help="questions line by line; follow-ups keep the context")
+    chat.add_argument("--json", action="store_true", help="JSON output, one object per question")
+    chat.set_defaults(run=cmd_chat)
 
     serve = sub.add_parser("serve", help="run the Discord bot (token from $DISCORD_TOKEN)")
     serve.set_defaults(run=cmd_serve)
@@ -277,6 +325,107 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         )
         return 1
     return 0
+
+
+def cmd_follow(args: argparse.Namespace, config: Config) -> int:
+    if args.count is not None and args.count < 1:
+        raise CommandError("--count must be at least 1")
+    interval = args.interval if args.interval is not None else config.index.poll_seconds
+    if interval <= 0:
+        raise CommandError("--interval must be above 0 (or set index.poll_seconds)")
+    store = Store.under(config.index.path, CLI_STORE_FILE)
+    if store.moved_aside is not None:
+        print(
+            f"newsbot: warning: the follow store was unreadable; kept as {store.moved_aside}",
+            file=sys.stderr,
+        )
+    subscription, _ = store.follow(args.topic, "cli", 0, 0)
+    engine = Engine.from_config(config)
+    print(
+        f"newsbot: following {subscription.topic!r}: new articles appear here as "
+        f"{config.corpus} changes (Ctrl-C stops)",
+        file=sys.stderr,
+    )
+    shown = 0
+    try:
+        while True:
+            collect(store, engine, ("cli",))
+            for pending in store.pending():
+                if pending.subscription.id != subscription.id:
+                    continue  # another topic's: kept until that topic is followed again
+                alert = Alert.of(pending.payload)
+                if args.json:
+                    print(json.dumps(alert_json(alert), ensure_ascii=False), flush=True)
+                else:
+                    print(alert_text(alert, ansi=sys.stdout.isatty()) + "\n", flush=True)
+                store.sent([pending])
+                shown += 1
+                if args.count is not None and shown >= args.count:
+                    return 0
+            time.sleep(interval)
+            try:
+                engine = engine.refreshed() or engine
+            except CorpusError as exc:
+                print(f"newsbot: warning: {exc}; still following", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    filters = parse_filters(None, args.since, args.until)
+    engine = Engine.from_config(config)
+    result = digest(engine, filters.since, filters.until)
+    if args.json:
+        print(json.dumps(digest_json(result), ensure_ascii=False))
+    else:
+        print(digest_text(result))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, config: Config) -> int:
+    engine = Engine.from_config(config)
+    line = timeline(engine, args.topic)
+    if args.json:
+        print(json.dumps(timeline_json(line), ensure_ascii=False))
+    else:
+        print(timeline_text(line, ansi=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    engine = Engine.from_config(config)
+    conversation = Conversation()
+    prompt = sys.stdin.isatty() and not args.json
+    if prompt:
+        print("Ask a question; follow-ups may refer back to it (Ctrl-D ends).", file=sys.stderr)
+    while True:
+        if prompt:
+            print("> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            reading, reply = ask_in_conversation(engine, conversation, question)
+        except UserError as exc:
+            if args.json:
+                out = {"question": question, "answered": False, "answers": [], "error": str(exc)}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+            else:
+                print(f"newsbot: {exc}\n", flush=True)
+            continue
+        if args.json:
+            carried = {"read_as": reading.text if reading.follows else None,
+                       "carried": list(reading.carried)}
+            print(json.dumps({**reply_json(reply), **carried}, ensure_ascii=False), flush=True)
+        else:
+            note = reading_text(reading)
+            card = reply_text(reply, ansi=sys.stdout.isatty())
+            print((f"{note}\n\n{card}" if note else card) + "\n", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:

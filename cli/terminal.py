@@ -80,7 +80,13 @@ def _reply_body(reply: Reply, ansi: bool) -> str:
     blocks = [f"{count} answer{'s' * (count != 1)}:"]
     for n, answer in enumerate(reply.answers, start=1):
         snippet = answer.snippet if ansi else emphasize(answer.snippet, ansi=False)
-        lines = [emphasize(_indent(snippet, "   ", f"{n}. "), ansi)]
+        if answer.short:  # the answer itself first, the sentence that says it below
+            lines = [
+                emphasize(f"{n}. **{answer.short}**", ansi),
+                emphasize(_indent(snippet, "   "), ansi),
+            ]
+        else:
+            lines = [emphasize(_indent(snippet, "   ", f"{n}. "), ansi)]
         before, after = around(*answer.context)
         lines += [_indent(part, "   │ ") for part in (before, after) if part]
         section = f" · § {answer.section}" if answer.section else ""
@@ -111,6 +117,8 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "answers": [
             {
                 "snippet": a.snippet,
+                "sentence": a.sentence,
+                "short": a.short,
                 "passage": a.passage,
                 "score": a.score,
                 "source": source_json(a.source),

@@ -100,6 +100,9 @@ class BotConfig:
     max_live_views: int = 1000
     workers: int = 2
     engine_timeout_seconds: float = 20.0
+    digest_channels: tuple[int, ...] = ()  # channels that get a digest every day
+    digest_time: str = "08:00"  # when, as HH:MM in UTC
+    digest_when_empty: str = "say"  # "say" (a one-line note) or "quiet" (post nothing)
 
     def check(self) -> None:
         _require(self.cooldown_uses >= 1, "bot.cooldown_uses", "an integer >= 1")
@@ -115,6 +118,30 @@ class BotConfig:
         _require(self.max_live_views >= 1, "bot.max_live_views", "an integer >= 1")
         _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
         _require(self.engine_timeout_seconds > 0, "bot.engine_timeout_seconds", "a number > 0")
+        _require(_HH_MM.match(self.digest_time) is not None, "bot.digest_time",
+                 "a time of day in UTC as HH:MM, e.g. '08:00'")
+        _require(self.digest_when_empty in ("say", "quiet"), "bot.digest_when_empty",
+                 "say or quiet")
+
+    @property
+    def digest_at(self) -> tuple[int, int]:
+        hours, minutes = self.digest_time.split(":")
+        return int(hours), int(minutes)
+
+
+_HH_MM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Followed topics: how many alerts a channel or a member gets per hour at most."""
+
+    per_channel_per_hour: int = 10
+    per_user_per_hour: int = 10
+
+    def check(self) -> None:
+        _require(self.per_channel_per_hour >= 1, "alerts.per_channel_per_hour", "an integer >= 1")
+        _require(self.per_user_per_hour >= 1, "alerts.per_user_per_hour", "an integer >= 1")
 
 
 BACKENDS = ("embedded", "xapian")
@@ -205,6 +232,7 @@ class Config:
     answers: AnswersConfig = field(default_factory=AnswersConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     bot: BotConfig = field(default_factory=BotConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     xapian: XapianConfig = field(default_factory=XapianConfig)
 
     def check(self) -> None:

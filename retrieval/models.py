@@ -110,6 +110,8 @@ class Answer:
     section: str = ""  # the sub-heading the passage sits under
     start: int = 0  # where `text` starts inside `passage`
     also: tuple[Source, ...] = ()  # other outlets that carry the same passage
+    sentence: str = ""  # the one sentence that answers, without its context
+    short: str | None = None  # the answer itself ("£12.5m") when newsbot is confident
 
     @property
     def context(self) -> tuple[str, str]:

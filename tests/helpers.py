@@ -20,3 +20,15 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{path} is missing: CI must have ../shared beside the checkout")
         pytest.skip(f"{path} is not here (it is beside the checkout in CI)")
     return path
+
+
+# A corpus written for the news features: several stories, each told by two or three
+# outlets in their own words, and which story each article tells.
+NEWS = ROOT / "tests" / "data" / "news"
+NEWS_CORPUS = NEWS / "corpus"
+
+
+def gold_stories() -> dict[str, str]:
+    import yaml
+
+    return yaml.safe_load((NEWS / "stories.yaml").read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ LAYERS = [
     ("retrieval.config",),  # validates names the text layer knows (tiktoken encodings)
     ("retrieval.index",),
     ("retrieval.answering",),
+    ("retrieval.news",),  # followed topics, digests, timelines, follow-ups: over the engine
     ("cli.terminal", "cli.evaluation", "bot"),  # the renderers, side by side, and Discord
     ("cli",),  # the command line on top
 ]

@@ -73,6 +73,9 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot:
             return
+        follow_ups = self.bot.get_cog("FollowUps")
+        if follow_ups is not None and follow_ups.answers_in(message.channel.id):  # type: ignore[attr-defined]
+            return  # a follow-up thread: answered there, with the thread's context
         mentioned = any(user.id == me.id for user in message.mentions)
         listening = (
             message.channel.id in self.bot.settings.answer_channels

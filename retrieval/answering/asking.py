@@ -13,10 +13,12 @@ from dataclasses import replace
 from retrieval.answering.correction import correct
 from retrieval.answering.freshness import freshen, news_request, topic_of, wants_recent
 from retrieval.answering.question import Query, QuestionError, analyse, check_text
-from retrieval.answering.selection import choose, stands_alone
-from retrieval.answering.snippets import Candidate, best_snippet, coverage
+from retrieval.answering.ranker import POOL, rerank, shipped
+from retrieval.answering.selection import Choice, choose, stands_alone
+from retrieval.answering.short import short_answer
+from retrieval.answering.snippets import Candidate, Snippet, best_snippet, coverage
 from retrieval.config import AnswersConfig
-from retrieval.index.backends.base import Backend, ChunkRecord, Filters, source_of
+from retrieval.index.backends.base import Backend, ChunkRecord, Filters, Ranked, source_of
 from retrieval.models import Answer, Hit, Reply
 from retrieval.text.analysis import spans
 from retrieval.text.normalize import plain_question
@@ -86,30 +88,42 @@ def newest(backend: Backend, asked: str, filters: Filters) -> Reply:
     return Reply(asked, True, newest=tuple(source_of(a) for a in articles))
 
 
-def answer(
-    backend: Backend, cfg: AnswersConfig, query: Query, filters: Filters, recent: bool
-) -> Reply:
-    """The answers to an analysed question (newer first when `recent`), or why none."""
-    ranked = backend.top_k(query.terms, cfg.candidates, filters)
-    records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
-    candidates = [
-        Candidate(r.id, r.article, s, r.text, r.headline, r.terms)
+def candidates(
+    backend: Backend, cfg: AnswersConfig, query: Query, filters: Filters
+) -> tuple[Ranked, list[Candidate], list[tuple[Snippet, Candidate]]]:
+    """The retrieved pool (BM25's order, deeper than the answer candidates, for the ranker's
+    per-article evidence), and the best snippet of each of the top chunks that covers
+    enough of the question, best hand-weighted score first: what the ranker reorders."""
+    ranked = backend.top_k(query.terms, max(cfg.candidates, POOL), filters)
+    pool = [
+        Candidate(r.id, r.article, s, r.text, r.headline, r.terms, r.paragraph)
         for r, s in zip(ranked.chunks, ranked.scores, strict=True)
     ]
-    strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
-    if not strong or query.unseen_share >= cfg.max_unseen:
-        reason = abstain_reason(query, candidates)
-        return Reply(query.text, False, reason=reason, partial=ranked.partial)
-    top = strong[0].score
+    strong = [c for c in pool[: cfg.candidates] if coverage(query, c.terms) >= cfg.min_coverage]
+    if query.unseen_share >= cfg.max_unseen:
+        strong = []
     headlines: dict[Hashable, frozenset[str]] = {}
     snippets = []
     for c in strong:
         if c.article not in headlines:
             headlines[c.article] = frozenset(t for t, _, _ in spans(c.headline))
-        snippet = best_snippet(query, c, top, headlines[c.article])
+        snippet = best_snippet(query, c, strong[0].score, headlines[c.article])
         if snippet is not None:
             snippets.append((snippet, c))
     snippets.sort(key=lambda pair: -pair[0].score)
+    return ranked, pool, snippets
+
+
+def answer(
+    backend: Backend, cfg: AnswersConfig, query: Query, filters: Filters, recent: bool
+) -> Reply:
+    """The answers to an analysed question (newer first when `recent`), or why none."""
+    ranked, pool, snippets = candidates(backend, cfg, query, filters)
+    records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
+    if not snippets:
+        reason = abstain_reason(query, pool[: cfg.candidates])
+        return Reply(query.text, False, reason=reason, partial=ranked.partial)
+    snippets = rerank(shipped(), query, snippets, pool)
     if recent and snippets:
         # Newer first only among the snippets that answer as well as the best one:
         # in "who was recently indicted?" the word describes the event asked about.
@@ -119,20 +133,26 @@ def answer(
             (able if stands_alone(pair[0], best) else rest).append(pair)
         dates = [records[c.chunk].source.date for _, c in able]
         snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
-    answers = tuple(
-        Answer(
-            text=choice.candidate.text[choice.snippet.start : choice.snippet.end],
-            marks=choice.snippet.marks,
-            passage=choice.candidate.text,
-            score=round(choice.candidate.score, 4),
-            source=records[choice.candidate.chunk].source,
-            section=records[choice.candidate.chunk].section,
-            start=choice.snippet.start,
-            also=tuple(records[c.chunk].source for c in choice.also),
-        )
-        for choice in choose(snippets, cfg.count)
-    )
+    answers = tuple(_answer_of(query, choice, records) for choice in choose(snippets, cfg.count))
     return Reply(query.text, bool(answers), answers, partial=ranked.partial)
+
+
+def _answer_of(query: Query, choice: Choice, records: dict[int, ChunkRecord]) -> Answer:
+    """A chosen snippet as the reader gets it: the snippet, its one sentence, the short answer."""
+    text, snippet = choice.candidate.text, choice.snippet
+    sentence = text[snippet.sentence[0] : snippet.sentence[1]]
+    return Answer(
+        text=text[snippet.start : snippet.end],
+        marks=snippet.marks,
+        passage=text,
+        score=round(choice.candidate.score, 4),
+        source=records[choice.candidate.chunk].source,
+        section=records[choice.candidate.chunk].section,
+        start=snippet.start,
+        also=tuple(records[c.chunk].source for c in choice.also),
+        sentence=sentence,
+        short=short_answer(query, sentence, snippet.score),
+    )
 
 
 def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:

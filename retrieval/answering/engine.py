@@ -95,6 +95,11 @@ class Engine:
         min_coverage = self.config.answers.min_coverage
         return listing.latest(self.backend, min_coverage, topic, count, filters)
 
+    def texts(self) -> Sequence[Article]:
+        """Every live article with its full text (digests and alerts read whole articles);
+        over shards, read from the corpus folder."""
+        return opening.articles_with_text(self.backend, self.config)
+
     def undated(self, filters: Filters | str | None = None) -> int:
         return listing.undated(self.backend, filters)
 

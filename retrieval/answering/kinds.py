@@ -14,7 +14,8 @@ from __future__ import annotations
 import enum
 import re
 
-from retrieval.text.normalize import fold
+from retrieval.text.analysis import STOP_WORDS
+from retrieval.text.normalize import fold, fold_key
 
 
 class Kind(enum.Enum):
@@ -49,6 +50,21 @@ _KINDS = (
     ),
     (Kind.NAME, r"^\s*(?:who\b|whom\b|which\b)"),
 )
+
+
+# "What time…", "which year…": the noun only says what kind of answer is wanted; the passage
+# that answers gives the thing ("2.40am", "1998"), rarely the word.
+_KIND_NOUN = re.compile(
+    r"^\s*(?:what|which)\s+(?P<noun>time|date|day|year|month|century|decade|place|city|"
+    r"country|town|venue)\b",
+    re.IGNORECASE,
+)
+
+
+def kind_noun(text: str) -> tuple[int, int] | None:
+    """The span of the noun that names the kind of answer ("time" in "What time did…")."""
+    m = _KIND_NOUN.match(text)
+    return m.span("noun") if m else None
 
 
 def question_kind(text: str) -> Kind:
@@ -98,7 +114,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _PLACE = re.compile(
-    r"\b(?:in|at|near|outside|inside|from|to|across|around)\s+(?:the\s+)?"
+    r"\b(?:in|at|near|off|beside|opposite|behind|outside|inside|from|to|across|around)\s+(?:the\s+)?"
     r"(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
 )
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
@@ -114,6 +130,14 @@ _NUMBER_WORDS = (
     "hundreds?|thousands?|millions?|billions?|dozens?"
 )
 _NUMBER = re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+
+
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|{_WEEKDAYS})\b", re.IGNORECASE)
+
+
+def _is_time(phrase: str) -> bool:
+    """ "in September", "on Monday": a capitalised word after a preposition that is a date."""
+    return bool(_TIME.fullmatch(phrase) or _CALENDAR.match(phrase))
 
 
 def _new(matches: list[str], question: str) -> bool:
@@ -136,12 +160,15 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
         return float(_new([m.group() for m in _TIME.finditer(sentence)], question))
     if kind is Kind.PLACE:
         places = [m.group("place") for m in _PLACE.finditer(sentence)]
-        places = [p for p in places if not _TIME.fullmatch(p)]
+        places = [p for p in places if not _is_time(p)]
         return float(_new(places, question))
     if kind is Kind.NAME:
         return float(_new([m.group() for m in _NAME.finditer(sentence)], question))
     if kind in (Kind.MONEY, Kind.COUNT, Kind.SHARE):
-        money = _new([m.group() for m in _MONEY.finditer(sentence)], question)
+        sums = [
+            m.group() for m in _MONEY.finditer(sentence) if not _is_change(sentence, m, question)
+        ]
+        money = _new(sums, question)
         percent = _new([m.group() for m in _PERCENT.finditer(sentence)], question)
         number = _new([m.group() for m in _NUMBER.finditer(sentence)], question)
         exact = {Kind.MONEY: money, Kind.SHARE: percent, Kind.COUNT: number and not money}[kind]
@@ -151,3 +178,102 @@ def holds_answer(kind: Kind, sentence: str, question: str) -> float:
 
 # A number of another kind than asked (a count for "how much") still beats no number at all.
 NEAR_MISS = 0.4
+
+# A sum said as a change ("overrun by £3m", "an extra £2m", "rose by $40") is not the amount
+# asked for by "how much will it cost", unless the question asks about the change itself.
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:by|extra|additional|further|another|overspend of|overrun of|rise of|increase of|"
+    r"cut of|shortfall of)\s+(?:an?\s+)?(?:estimated\s+|about\s+|around\s+|nearly\s+)?$",
+    re.IGNORECASE,
+)
+_CHANGE_QUESTION = re.compile(
+    r"\b(?:by how much|overr?un\w*|overspen\w*|rise|rose|risen|increase\w*|extra|more|"
+    r"cut|shortfall|gone up|went up|change\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_change(sentence: str, match: re.Match[str], question: str) -> bool:
+    """Whether a sum is a change of an amount and the question asks for the amount."""
+    return bool(_CHANGE_BEFORE.search(sentence[: match.start()])) and not _CHANGE_QUESTION.search(
+        question
+    )
+
+
+# The answer span itself, for `short`: whole sums, dates and counts ("£12.5m", "March 3,
+# 2015", "2.5 million"), longest form first so a match never stops inside one.
+_SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion)\b)"
+_MONEY_SPAN = re.compile(
+    rf"[£$€¥₹]\s?\d[\d,]*(?:\.\d+)?{_SCALE}?"
+    r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion))?\s(?:pounds|dollars|euros|yen)\b",
+    re.IGNORECASE,
+)
+_SHARE_SPAN = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)", re.IGNORECASE)
+_COUNT_SPAN = re.compile(
+    rf"\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|thousand|hundred))?\b(?!\s?%)"
+    rf"|\b(?:{_NUMBER_WORDS}|one)\b",
+    re.IGNORECASE,
+)
+_TIME_SPAN = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:1[89]|20)\d\d)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+(?:1[89]|20)\d\d)?"
+    rf"|(?:{_MONTHS})\s+(?:1[89]|20)\d\d|(?:1[89]|20)\d0s|(?:1[89]|20)\d\d"
+    r"|\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"|(?:{_WEEKDAYS})|yesterday|today|tomorrow|tonight|midnight|noon)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_spans(kind: Kind, sentence: str, question: str) -> list[str]:
+    """The distinct spans of the kind asked for that the sentence adds to the question:
+    the candidates for a short answer (one of them is an answer; several, a guess)."""
+    if kind is Kind.MONEY:
+        found = [
+            m.group()
+            for m in _MONEY_SPAN.finditer(sentence)
+            if not _is_change(sentence, m, question)
+        ]
+    elif kind is Kind.SHARE:
+        found = [m.group() for m in _SHARE_SPAN.finditer(sentence)]
+    elif kind is Kind.COUNT:
+        sums = [m.span() for m in _MONEY_SPAN.finditer(sentence)]
+        found = [
+            m.group()
+            for m in _COUNT_SPAN.finditer(sentence)
+            if not any(a <= m.start() < b for a, b in sums)
+            and not re.fullmatch(r"(?:1[89]|20)\d\d", m.group())  # a year is no count
+        ]
+    elif kind is Kind.TIME:
+        found = [m.group() for m in _TIME_SPAN.finditer(sentence)]
+    elif kind is Kind.PLACE:
+        found = [_bare_name(m.group("place")) for m in _PLACE.finditer(sentence)]
+        found = [p for p in found if not _is_time(p)]
+    elif kind is Kind.NAME:
+        found = [_bare_name(m.group()) for m in _NAME_SPAN.finditer(sentence)]
+    else:
+        return []
+    asked = f" {fold_key(question)} "
+    distinct: dict[str, str] = {}
+    for span in found:
+        span = span.strip().rstrip(".,")
+        key = fold_key(span)
+        if key and f" {key} " not in asked:
+            distinct.setdefault(key, span)
+    return list(distinct.values())
+
+
+# A run of capitalised words, one word a name too ("Dell"), "McGuire" and "Mr. Peltz" whole.
+_NAME_SPAN = re.compile(
+    rf"\b(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?[{_UPPER}][\w'’-]*"
+    rf"(?:\s+(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?[{_UPPER}][\w'’-]*)*"
+)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def _bare_name(span: str) -> str:
+    """A capitalised run without what only stands before or after names: a sentence's
+    opening word ("But", "On Monday"), "The", a possessive."""
+    words = span.split()
+    while words and (fold(words[0]) in STOP_WORDS or _CALENDAR.fullmatch(words[0])):
+        words = words[1:]
+    return _POSSESSIVE.sub("", " ".join(words))

@@ -9,9 +9,9 @@ the text, and carried as one frozen value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from retrieval.answering.kinds import Kind, question_kind
+from retrieval.answering.kinds import Kind, kind_noun, question_kind
 from retrieval.errors import UserError
 from retrieval.index import okapi
 from retrieval.text.analysis import spans
@@ -84,33 +84,40 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
             "That message has no words to ask about (only links, code or emoji); ask in "
             "words, for example: What did Kaja Kallas say?"
         )
-    found, aside = _asked(list(spans(text)), plain.decorated, idf)
+    noun = kind_noun(text)  # says what kind of answer is wanted: no term to match
+    found = [s for s in spans(text) if noun is None or s[1:] != noun]
+    found, aside = _asked(found, plain.decorated, idf)
     if not found:
         raise QuestionError(
             "That question has only very common words; name what you are asking about, "
             "for example a person, place or event."
         )
+    query = Query(
+        text,
+        tuple(t for t, _, _ in found),
+        {},
+        kind=_kind(text, aside),
+        spans=tuple((start, end) for _, start, end in found),
+        links=plain.links,
+    )
+    return weigh(query, idf, chunks)
+
+
+def weigh(query: Query, idf: Callable[[str], float | None], chunks: int) -> Query:
+    """The query's term weights and unseen words against an index: how `analyse` weighs a
+    question, and how a stored query (a followed topic) is weighed again as the index grows."""
     weights: dict[str, float] = {}
     unseen: set[str] = set()
     missing: dict[str, None] = {}
-    for term, start, end in found:
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
         if term in weights:
             continue
         known = idf(term)
         if known is None:
             unseen.add(term)
-            missing[text[start:end]] = None
+            missing[query.text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    return Query(
-        text,
-        tuple(t for t, _, _ in found),
-        weights,
-        frozenset(unseen),
-        tuple(missing),
-        _kind(text, aside),
-        tuple((start, end) for _, start, end in found),
-        links=plain.links,
-    )
+    return replace(query, weights=weights, unseen=frozenset(unseen), missing=tuple(missing))
 
 
 Found = list[tuple[str, int, int]]  # (term, start, end) as analysis finds them

@@ -35,11 +35,12 @@ class Choice:
     also: list[Candidate] = field(default_factory=list)
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     return frozenset(fold_key(text).split())
 
 
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard overlap of two passages' words: SAME_STORY and above is one story reprinted."""
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
@@ -53,14 +54,14 @@ def stands_alone(further: Snippet, first: Snippet) -> bool:
 def choose(ranked: Sequence[tuple[Snippet, Candidate]], count: int) -> list[Choice]:
     """Up to `count` answers from snippets ranked best first (maybe fewer: never filler)."""
     chosen: list[Choice] = []
-    words: list[frozenset[str]] = []
+    held: list[frozenset[str]] = []
     articles: set[int] = set()
     for snippet, candidate in ranked:
         if snippet.article in articles:
             continue
-        text = _words(candidate.text[snippet.start : snippet.end])
+        text = words(candidate.text[snippet.start : snippet.end])
         twin = next(
-            (c for c, w in zip(chosen, words, strict=True) if _similarity(text, w) >= SAME_STORY),
+            (c for c, w in zip(chosen, held, strict=True) if similarity(text, w) >= SAME_STORY),
             None,
         )
         if twin is not None:
@@ -72,6 +73,6 @@ def choose(ranked: Sequence[tuple[Snippet, Candidate]], count: int) -> list[Choi
         if chosen and not stands_alone(snippet, chosen[0].snippet):
             continue
         chosen.append(Choice(snippet, candidate))
-        words.append(text)
+        held.append(text)
         articles.add(snippet.article)
     return chosen

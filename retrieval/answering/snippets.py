@@ -77,6 +77,7 @@ class Candidate:
     text: str
     headline: str = ""
     terms: frozenset[str] = frozenset()  # the chunk's indexed terms (text and headline)
+    paragraph: int = 0  # where the chunk starts in its article (neighbours are near)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class Snippet:
     coverage: float
     marks: tuple[tuple[int, int], ...] = ()  # the question's terms, relative to start
     matched: int = 0  # distinct question terms it holds (or stands for)
+    sentence: tuple[int, int] = (0, 0)  # the one sentence that answers, inside the chunk
+    answer: float = 0.0  # how well it holds the kind of thing asked (0 to 1)
 
 
 def coverage(question: Query, terms: frozenset[str]) -> float:
@@ -135,7 +138,7 @@ def _window_score(
         / question.mass
     )
     extra = sum(question.weights[t] * (1 - 1 / n) for t, n in counts.items()) / question.mass
-    proximity = len(counts) / _cover_width(matched, len(counts)) if len(counts) > 1 else 0.0
+    proximity = len(counts) / cover_width(matched, len(counts)) if len(counts) > 1 else 0.0
     coord = (len(counts) + len(stand_ins)) / len(question.weights)
     score = (
         COVERAGE_WEIGHT * (covered + TF_SATURATION * extra)
@@ -148,7 +151,7 @@ def _window_score(
     return score, covered
 
 
-def _cover_width(matched: Sequence[tuple[int, str]], distinct: int) -> int:
+def cover_width(matched: Sequence[tuple[int, str]], distinct: int) -> int:
     """Length (in terms) of the shortest stretch holding every distinct matched term."""
     best = matched[-1][0] - matched[0][0] + 1
     seen: dict[str, int] = {}
@@ -188,6 +191,7 @@ def best_snippet(
     headline = headline_terms & question.weights.keys()
     answers, referring = _answer_evidence(question, text, sentences, found, per_sentence)
     best: tuple[float, float, int, int] | None = None  # score, coverage, first, last
+    alone: list[float] = []  # each sentence's score on its own
     for i in range(len(sentences)):
         options = [(i, i)]
         if i + 1 < len(sentences):
@@ -199,18 +203,33 @@ def best_snippet(
             score, covered = _window_score(
                 question, window, headline, share, last > first, answer, referred
             )
+            if first == last:
+                alone.append(score)
             if best is None or score > best[0]:
                 best = (score, covered, first, last)
     if best is None or best[1] == 0:
         return None
     score, covered, first, last = best
+    one = max(range(first, last + 1), key=lambda j: (alone[j], -j))
+    answer = max(answers[first : last + 1])
     if first > 0 and _ANAPHOR.match(text, sentences[first][0]):
         first -= 1  # "It tops the rankings": the sentence before says what "it" is
     start, end = _with_quote(text, sentences, first, last)
     marks = highlight_spans(text, found, start, end, question.weights.keys())
     held = {t for j in range(first, last + 1) for t, _ in per_sentence[j]}
     matched = len((held | referring[first] | referring[last]) & question.weights.keys())
-    return Snippet(candidate.chunk, candidate.article, start, end, score, covered, marks, matched)
+    return Snippet(
+        candidate.chunk,
+        candidate.article,
+        start,
+        end,
+        score,
+        covered,
+        marks,
+        matched,
+        sentences[one],
+        answer,
+    )
 
 
 def _answer_evidence(

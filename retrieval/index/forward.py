@@ -112,15 +112,12 @@ class Forward:
 
 def token_ids(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> np.ndarray:
     """The term id of each token (int32), chunk after chunk; unseen terms join `vocabulary`
-    in order of first occurrence. One pass in C when `vocabulary` is a Vocabulary."""
-    total = sum(map(len, docs))
-    lookup = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
-    ids = np.fromiter(
-        map(lookup.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=total
-    )
-    if lookup is not vocabulary:
-        vocabulary.update(itertools.islice(lookup.items(), len(vocabulary), None))
-    return ids
+    in order of first occurrence. Passes in C only: no Python call per token or term."""
+    tokens = list(chain.from_iterable(docs))
+    unseen = list(itertools.filterfalse(vocabulary.__contains__, dict.fromkeys(tokens)))
+    first = len(vocabulary)
+    vocabulary.update(zip(unseen, range(first, first + len(unseen)), strict=True))
+    return np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int32, count=len(tokens))
 
 
 def run_starts(keys: np.ndarray) -> np.ndarray:

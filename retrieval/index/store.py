@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -43,6 +44,7 @@ from retrieval.index.catalog import FileState
 from retrieval.index.forward import Forward
 from retrieval.index.live import FileEntry, LiveIndex, Segment
 from retrieval.models import Article, Skipped
+from retrieval.reading import dates
 from retrieval.reading.dates import from_iso, iso
 from retrieval.reading.ingest import Signature
 from retrieval.text import analysis
@@ -87,9 +89,27 @@ def location(root: Path, corpus: Path) -> Path:
     return root / f"{name}-{digest}"
 
 
+@functools.cache
+def corpus_code() -> str:
+    """A digest of the code that turns corpus files into chunks and terms (the readers,
+    the chunker, the analyser): a saved catalog read by other code is stale, so a change
+    to any of it rebuilds the index, with no version for anyone to bump."""
+    digest = hashlib.sha256()
+    for module in (dates, analysis):  # one module of each package: the packages' folders
+        for path in sorted(Path(module.__file__).parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
 def fingerprint(settings: dict[str, Any]) -> dict[str, Any]:
-    """What a saved index depends on besides the corpus (the analyzer's fingerprint too)."""
-    return {"format": FORMAT_VERSION, "analysis": analysis.ANALYZER.fingerprint, **settings}
+    """What a saved index depends on besides the corpus: the format, the analyzer's
+    fingerprint, the reading code and the settings."""
+    return {
+        "format": FORMAT_VERSION,
+        "analysis": analysis.ANALYZER.fingerprint,
+        "reading": corpus_code(),
+        **settings,
+    }
 
 
 def _crc(path: Path, limit: int | None = None) -> int:

@@ -149,7 +149,8 @@ def _main_article(lines: Sequence[str], file: str, saved: datetime | None) -> Ar
     if not content:
         return None
     headline = content[0]
-    rest = [x for x in content[1:] if fold_key(x) != fold_key(headline)]
+    key = fold_key(headline)
+    rest = [x for x in content[1:] if fold_key(x) != key]
     publisher = when = ""
     for i, line in enumerate(rest[:3]):
         glued = _PUBLISHER_WHEN.match(line)
@@ -164,7 +165,7 @@ def _main_article(lines: Sequence[str], file: str, saved: datetime | None) -> Ar
             publisher, when = glued["publisher"].strip(), glued["when"]
             rest = rest[i + 1 :]
             break
-    body = _body(rest, headline)
+    body = tuple(rest)  # what _body keeps: these lines are already non-empty, not junk, no headline
     if not body:
         return None
     return Article(headline, body, file, 0, publisher, when, **date_fields(when, saved))
@@ -188,6 +189,7 @@ def _find_entries(lines: Sequence[str]) -> list[_Entry]:
         if j >= len(lines):
             continue
         headline = lines[j]
+        key = fold_key(headline)
         # Before the time: the publisher's name, unless that line is the headline itself.
         prev = i - 1
         while prev >= 0 and not lines[prev]:
@@ -199,14 +201,12 @@ def _find_entries(lines: Sequence[str]) -> list[_Entry]:
             prev >= 0
             and _is_name(lines[prev])
             and not _WHEN_LINE.match(lines[prev])
-            and fold_key(lines[prev]) != fold_key(headline)
+            and fold_key(lines[prev]) != key
         ):
             publisher, first = lines[prev], prev
         publisher = publisher or next(iter(bullets), "")
         start = first
-        while start > 0 and (
-            not lines[start - 1] or fold_key(lines[start - 1]) == fold_key(headline)
-        ):
+        while start > 0 and (not lines[start - 1] or fold_key(lines[start - 1]) == key):
             start -= 1
         entries.append(_Entry(start, j, publisher, (when or glued)["when"]))
     return entries

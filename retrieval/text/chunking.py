@@ -87,8 +87,11 @@ def _units(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[S
 
 
 def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[Span]:
-    """Spans inside text[a:b], each at most `limit` tokens, cut at sentences then words."""
-    if b - a <= COUNT_CHARS:
+    """Spans inside text[a:b], each at most `limit` tokens, cut at sentences then words.
+
+    Text of more words than `limit` is never counted whole: a word is at least one token
+    (tiktoken's pre-tokenizer never joins two runs of non-space characters)."""
+    if b - a <= COUNT_CHARS and len(text[a:b].split()) <= limit:
         whole = count(text[a:b])
         if whole <= limit:
             return [(a, b, whole)]

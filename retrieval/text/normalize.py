@@ -69,7 +69,7 @@ def may_contain(line: str, words: tuple[str, ...]) -> bool:
     """Whether one of the lower-case ASCII `words` occurs in line, ignoring case exactly
     as re.IGNORECASE does: a cheap test that lets a line skip a slow case-insensitive
     regex whose every match contains one of the words."""
-    folded = line.translate(_LOOSE_CASE).lower()
+    folded = line.lower() if line.isascii() else line.translate(_LOOSE_CASE).lower()
     return any(word in folded for word in words)
 
 

@@ -137,3 +137,32 @@ def test_a_run_reports_every_question_once(tmp_path, capsys):
     logged = misses.read_text().splitlines()
     assert len(logged) == 3 - round(newsbot["hit@1"] * 3 / 100)
     assert "| newsbot |" in capsys.readouterr().out
+
+
+def test_a_baseline_window_is_as_many_sentences_as_the_budget_allows_and_no_more():
+    text = "Trams ran late. The night trams run. Every hour, they said. Buses too."
+    split = lambda s: s.lower().replace(",", "").strip(".").split()  # noqa: E731
+    assert bench_qa.best_window(text, {"night", "hour"}, split, 1) == "The night trams run."
+    assert bench_qa.best_window(text, {"night", "hour"}, split, 2) == (
+        "The night trams run. Every hour, they said."
+    )
+    assert bench_qa.best_window(text, {"trams"}, split, 3) == "Trams ran late."
+
+
+def test_short_answers_are_scored_with_squads_exact_match_and_f1():
+    assert bench_qa.exact_match("The £12.5m.", ["£12.5m"]) == 1.0
+    assert bench_qa.exact_match("£3m", ["£12.5m"]) == 0.0
+    assert bench_qa.f1("Nora Lindqvist", ["Lindqvist"]) == pytest.approx(2 / 3)
+    assert bench_qa.f1("nobody", ["Lindqvist", "Nora"]) == 0.0
+
+
+def test_short_answers_count_only_where_one_is_shown():
+    q = Question("x", "Who won the race?", ("Nora Lindqvist",), doc=1, context="")
+    tally = Tally("t")
+    tally.add(q, [Shown("Nora Lindqvist won.", "Nora Lindqvist won.", 1, short="Nora Lindqvist")])
+    tally.add(q, [Shown("Nora Lindqvist won.", "Nora Lindqvist won.", 1, short="Lindqvist")])
+    tally.add(q, [Shown("Nora Lindqvist won.", "Nora Lindqvist won.", 1)])
+    row = tally.row()
+    assert row["factoid_questions"] == 3
+    assert row["short_shown"] == round(100 * 2 / 3, 1)
+    assert row["short_em"] == 50.0 and row["short_f1"] == round(100 * (1 + 2 / 3) / 2, 1)

@@ -24,6 +24,10 @@ CHANNEL_ID = 900000000000000004
 OWNER_ID = 900000000000000005
 SECOND_CHANNEL_ID = 900000000000000006  # another text channel of the guild
 TIMESTAMP = "2026-11-22T12:00:00.000000+00:00"
+# A member's permissions in the channel: everything but managing it (or the server).
+MANAGE_CHANNELS = 1 << 4
+MEMBER_PERMISSIONS = 2248473465835073
+MODERATOR_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_CHANNELS
 
 
 def user(user_id: int, name: str, bot: bool = False) -> dict[str, Any]:
@@ -75,9 +79,15 @@ class FakeDiscord:
     callback_message_ids: dict[str, str] = field(default_factory=dict)
     # interaction id -> time.perf_counter() when the fake dispatched it to the bot
     dispatched: dict[str, float] = field(default_factory=dict)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> thread channel
+    dm_channels: dict[int, str] = field(default_factory=dict)  # user id -> DM channel id
+    channels: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {str(CHANNEL_ID): _channel()}
+    )
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
+        self._pending: set[asyncio.Future[None]] = set()
         self.ready = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
@@ -194,9 +204,66 @@ class FakeDiscord:
             return self.message(CHANNEL_ID, body), 200
         if m == "POST" and parts[0] == "channels" and parts[-1] == "typing":
             return None, 204
+        if (
+            m == "POST"
+            and parts[0] == "channels"
+            and parts[2:3] == ["messages"]
+            and (parts[-1] == "threads")
+        ):
+            return self._thread(parts[1], parts[3], body), 201
+        if (m, p) == ("POST", "/users/@me/channels"):
+            return self._dm_channel(int(body["recipient_id"])), 200
+        if m == "GET" and parts[0] == "users" and len(parts) == 2:
+            return user(int(parts[1]), f"user{parts[1]}"), 200
+        if m == "GET" and parts[0] == "channels" and len(parts) == 2:
+            known = self.channels.get(parts[1])
+            if known is None:
+                return {"message": "Unknown Channel", "code": 10003}, 404
+            return known, 200
         if parts[0] == "channels" and parts[2:3] == ["messages"] and m in ("POST", "PATCH"):
             return self.message(parts[1], body), 200
         return {"message": "Unknown route in fake Discord", "code": 0}, 404
+
+    def _thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A public thread on a message (its id is the message's, as Discord makes it)."""
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": str(GUILD_ID),
+            "parent_id": channel_id,
+            "name": body.get("name", ""),
+            "owner_id": str(BOT_ID),
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": TIMESTAMP,
+                "locked": False,
+            },
+        }
+        self.threads[message_id] = thread
+        self.channels[message_id] = thread
+        if self.ws is not None:  # Discord tells the gateway too
+            task = asyncio.ensure_future(
+                self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+        return thread
+
+    def _dm_channel(self, user_id: int) -> dict[str, Any]:
+        """The bot's direct-message channel with a user (one per user, as in Discord)."""
+        channel_id = self.dm_channels.setdefault(user_id, str(next(self.ids)))
+        dm = {"id": channel_id, "type": 1, "recipients": [user(user_id, f"user{user_id}")]}
+        self.channels[channel_id] = dm
+        return dm
+
+    def posted_in(self, channel_id: int | str) -> list[Call]:
+        """Messages the bot posted in a channel (accepted by the fake)."""
+        path = f"/channels/{channel_id}/messages"
+        return [c for c in self.calls if c.method == "POST" and c.path == path and c.status == 200]
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         kind, data = body.get("type"), body.get("data") or {}
@@ -264,6 +331,7 @@ class FakeDiscord:
         user_id: int,
         kind: int = 2,
         message: dict | None = None,
+        permissions: int = MEMBER_PERMISSIONS,
         channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
         interaction_id = str(next(self.ids))
@@ -282,7 +350,7 @@ class FakeDiscord:
                 "deaf": False,
                 "mute": False,
                 "flags": 0,
-                "permissions": "2248473465835073",
+                "permissions": str(permissions),
             },
             "token": f"token-{interaction_id}",
             "version": 1,
@@ -299,7 +367,12 @@ class FakeDiscord:
         return payload
 
     async def slash(
-        self, name: str, user_id: int, channel_id: int = CHANNEL_ID, **options: Any
+        self,
+        name: str,
+        user_id: int,
+        channel_id: int = CHANNEL_ID,
+        permissions: int = MEMBER_PERMISSIONS,
+        **options: Any,
     ) -> str:
         """A user runs /name option:value... (in `channel_id`); returns the interaction id."""
         types = {str: 3, int: 4, bool: 5}
@@ -311,7 +384,7 @@ class FakeDiscord:
                 {"name": k, "type": types[type(v)], "value": v} for k, v in options.items()
             ],
         }
-        payload = self.interaction(data, user_id, channel_id=channel_id)
+        payload = self.interaction(data, user_id, permissions=permissions, channel_id=channel_id)
         self.dispatched[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["id"]
@@ -326,14 +399,28 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["id"]
 
-    async def say(self, content: str, user_id: int, mentions: list[dict] | None = None) -> str:
-        """A user posts a message in the channel."""
+    async def choose(self, message: dict[str, Any], values: list[str], user_id: int) -> str:
+        """A user picks `values` in the select menu of a message the bot sent."""
+        menu = next(c for row in message["components"] for c in row["components"] if c["type"] == 3)
+        data = {"custom_id": menu["custom_id"], "component_type": 3, "values": values}
+        payload = self.interaction(data, user_id, kind=3, message=message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload["id"]
+
+    async def say(
+        self,
+        content: str,
+        user_id: int,
+        mentions: list[dict] | None = None,
+        channel_id: int | str = CHANNEL_ID,
+    ) -> str:
+        """A user posts a message in a channel (or thread) of the guild."""
         message_id = str(next(self.ids))
         await self.dispatch(
             "MESSAGE_CREATE",
             {
                 "id": message_id,
-                "channel_id": str(CHANNEL_ID),
+                "channel_id": str(channel_id),
                 "guild_id": str(GUILD_ID),
                 "author": user(user_id, f"user{user_id}"),
                 "member": {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False},

@@ -128,3 +128,18 @@ async def test_an_answer_slower_than_the_engine_timeout_gets_a_try_again_note(
         iid = await h.fake.slash("ask", ASKER, question="Who chaired the meeting?")
         reply = await h.fake.wait_for(_final(h.fake, iid), 10)
     assert reply.body.get("content", reply.body.get("data", {}).get("content")) == TOO_SLOW
+
+
+async def test_the_engine_timeout_counts_running_time_not_the_wait_for_a_worker(
+    shared_engine, monkeypatch
+):
+    slow_down(shared_engine, 0.4, monkeypatch)
+    settings = {"engine_timeout_seconds": 0.7, "workers": 1}
+    async with running_bot(shared_engine, monkeypatch, **settings) as h:
+        ids = [
+            await h.fake.slash("ask", ASKER + n, question="Who chaired the meeting?")
+            for n in range(4)
+        ]
+        replies = await asyncio.gather(*(h.fake.wait_for(_final(h.fake, i), 20) for i in ids))
+    # The last waited about 1.2 s for the one worker, then ran 0.4 s: answered, not given up.
+    assert all(r.body.get("data", r.body).get("embeds") for r in replies)

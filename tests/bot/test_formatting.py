@@ -202,6 +202,18 @@ def test_partial_replies_say_part_of_the_archive_is_unavailable():
     )
 
 
+def test_the_short_answer_leads_the_card_and_stays_literal():
+    text = "The swimming pool has a budget of £12.5m."
+    answer = Answer(text, (), text, 1.0, _source(), sentence=text, short="£12.5m")
+    embed = f.answer_embed(Reply("How much will the pool cost?", True, (answer,)))
+    assert embed.description.startswith("**£12.5m**\n")
+    hostile_short = dataclasses.replace(answer, short="@everyone *x*")
+    description = f.answer_embed(Reply("q", True, (hostile_short,))).description
+    assert description.startswith("**@\u200beveryone \\*x\\***\n")  # defused, stars literal
+    plain = dataclasses.replace(answer, short=None)
+    assert f.answer_embed(Reply("q", True, (plain,))).description == text
+
+
 @settings(max_examples=100, deadline=None)
 @given(headlines=st.lists(hostile, min_size=1, max_size=10), question=nonempty)
 def test_the_newest_stories_card_fits_pings_nobody_and_lists_each_story(headlines, question):

@@ -29,7 +29,18 @@ async def test_login_syncs_commands_to_the_configured_guild(harness):
     fake = harness.fake
     sync = await fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith("/commands"))
     assert sync.path == f"/applications/{harness.bot.application_id}/guilds/{GUILD_ID}/commands"
-    assert {c["name"] for c in sync.body} == {"ask", "search", "sources", "latest", "help"}
+    assert {c["name"] for c in sync.body} == {
+        "ask",
+        "search",
+        "sources",
+        "latest",
+        "help",
+        "follow",
+        "unfollow",
+        "following",
+        "digest",
+        "timeline",
+    }
     ask = next(c for c in sync.body if c["name"] == "ask")
     assert [o["name"] for o in ask["options"]] == ["question", "since", "until"]
     assert fake.identify and not fake.identify[0]["intents"] & (1 << 15)  # no message content
@@ -45,7 +56,7 @@ async def test_ask_golden_question_gives_a_card_with_text_headline_and_buttons(h
     assert embed["title"].endswith("Coalition of the willing' talks failed, says EU chief")
     assert "003_d84d7595829b207d.txt" in embed["footer"]["text"]
     labels = [c["label"] for row in data["components"] for c in row["components"]]
-    assert labels == ["More answers", "Show passage"]
+    assert labels == ["More answers", "Show passage", "Ask a follow-up"]
     assert data["allowed_mentions"] == {"parse": []}
 
 

@@ -8,7 +8,7 @@ from helpers import BUNDLED_CORPUS, ROOT, shared_path
 
 from cli.main import main
 
-ANSWER_KEYS = {"snippet", "passage", "score", "source", "also_reported_by"}
+ANSWER_KEYS = {"snippet", "sentence", "short", "passage", "score", "source", "also_reported_by"}
 SOURCE_KEYS = {"headline", "publisher", "published", "file", "url"} | {
     "date",
     "date_precision",
@@ -280,6 +280,17 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_the_short_answer_comes_first_on_the_card():
+    from cli.terminal import reply_text
+    from retrieval.models import Answer, Reply, Source
+
+    text = "The swimming pool has a budget of £12.5m."
+    source = Source("Pool", "Gazette", None, "pool.md", None)
+    answer = Answer(text, ((4, 17),), text, 2.0, source, sentence=text, short="£12.5m")
+    lines = reply_text(Reply("How much will the pool cost?", True, (answer,))).splitlines()
+    assert lines[2] == "1. £12.5m" and lines[3].startswith("   The swimming pool has")
 
 
 def test_a_question_pasted_with_a_link_and_markup_is_answered_on_the_command_line(capsys):

@@ -50,9 +50,10 @@ def _hostile(folder: Path) -> set[str]:
     )
     put("one-long-line.txt", b"Long line\n" + b"word " * 2_000_000, skip=False)
     put("no-spaces.txt", b"Run\n" + b"z" * 10_000_000, skip=False)
-    put(
+    put(  # a plain file, not an aggregator page: its lines are kept as typed (never a hang)
         "repeated-furniture.txt",
         ("logo\nTry Our AI Features\nComments\nNo comments yet...\n" * 20000).encode(),
+        skip=None,
     )
     put("Nöt ASCII ñame 東京.md", "# Tokyo note\n\nA note from Tōkyō.\n".encode(), skip=False)
     os.symlink("loop-b.txt", folder / "loop-a.txt")

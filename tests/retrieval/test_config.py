@@ -76,3 +76,23 @@ def test_shards_are_remote_addresses_or_folders_relative_to_the_config(tmp_path)
     remote, local = config.xapian.addresses()
     assert (remote.host, remote.port, remote.remote) == ("s1", 33333, True)
     assert local.path == tmp_path / "local" / "shard" and not local.remote
+
+
+def test_digest_and_alert_keys_are_checked_by_name():
+    from retrieval.config import parse_config
+
+    config = parse_config(
+        "bot: {digest_channels: [5], digest_time: '07:30', digest_when_empty: quiet}\n"
+        "alerts: {per_channel_per_hour: 3, per_user_per_hour: 2}\n",
+        Path("."),
+    )
+    assert config.bot.digest_at == (7, 30) and config.alerts.per_user_per_hour == 2
+    for text, key in [
+        ("bot: {digest_time: '7:30'}", "bot.digest_time"),
+        ("bot: {digest_time: '24:00'}", "bot.digest_time"),
+        ("bot: {digest_when_empty: loud}", "bot.digest_when_empty"),
+        ("alerts: {per_channel_per_hour: 0}", "alerts.per_channel_per_hour"),
+        ("alerts: {per_hour: 3}", "alerts.per_hour"),
+    ]:
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            parse_config(text, Path("."))

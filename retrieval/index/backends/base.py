@@ -66,6 +66,7 @@ class ChunkRecord:
     source: Source
     terms: frozenset[str]  # the chunk's indexed terms (text and headline)
     section: str = ""  # the sub-heading the chunk sits under
+    paragraph: int = 0  # the article's first paragraph the chunk covers: neighbours are near
 
 
 @dataclass(frozen=True)

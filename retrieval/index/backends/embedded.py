@@ -107,6 +107,7 @@ class EmbeddedBackend:
             source_of(article),
             self.terms.of(chunk_id),
             article.section(chunk.paragraph),
+            chunk.paragraph,
         )
 
     def top_k(self, terms: Sequence[str], k: int, filters: Filters) -> Ranked:

@@ -38,6 +38,15 @@ def in_memory(articles: Sequence[Article], config: Config) -> Backend:
     return EmbeddedBackend.from_articles(articles, config)
 
 
+def articles_with_text(backend: Backend, config: Config) -> Sequence[Article]:
+    """Every live article with its full text, for what reads whole articles (digests,
+    alerts). The embedded index holds them; shards keep no text in this process, so the
+    corpus folder is read as `write_shards` reads it (the saved index when index.persist)."""
+    if isinstance(backend, EmbeddedBackend):
+        return backend.articles
+    return EmbeddedBackend.open(dataclasses.replace(config, backend="embedded")).articles
+
+
 def _open_shards(config: Config) -> Backend:
     """The Xapian backend over the configured shards (the optional `xapian` extra)."""
     try:

@@ -222,6 +222,7 @@ def test_words_the_corpus_knows_are_never_corrected(shared_engine, known_words, 
         ("Who will foot the bill for the new jets?", None),
         ("What did they say about the news?", None),
         ("What was the record?", None),
+        ("How much did SK Hynix shares fall?", None),  # was read as "shares call"
     ],
 )
 def test_words_of_the_language_are_read_as_typed(shared_engine, bundled_engine, question, read):

@@ -77,6 +77,14 @@ def test_an_unseen_filler_word_is_judged_once_not_against_every_chunk():
     assert coverage(query, frozenset({"user"})) == pytest.approx(0.5)
 
 
+def test_the_noun_naming_the_kind_of_answer_is_no_term_to_match():
+    from retrieval.answering.question import analyse
+
+    q = analyse("What time did the fire start?", lambda term: 1.0, 10)
+    assert "time" not in q.weights and {"fire", "start"} <= set(q.weights)
+    assert "time" in analyse("Did the fire start on time?", lambda term: 1.0, 10).weights
+
+
 def _first(reply) -> tuple[str, str] | None:
     return (reply.answers[0].source.file, reply.answers[0].text) if reply.answered else None
 

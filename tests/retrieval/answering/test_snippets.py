@@ -1,5 +1,5 @@
 from retrieval.answering.question import Query
-from retrieval.answering.snippets import Candidate, _cover_width, best_snippet, highlight_spans
+from retrieval.answering.snippets import Candidate, best_snippet, cover_width, highlight_spans
 from retrieval.models import mark_up
 from retrieval.text.analysis import analyze, spans
 
@@ -36,7 +36,7 @@ def test_mark_up_escapes_around_the_marks_only():
 
 def test_cover_width_is_the_shortest_stretch_with_every_term():
     matched = [(0, "a"), (5, "b"), (9, "a"), (10, "b")]
-    assert _cover_width(matched, 2) == 2
+    assert cover_width(matched, 2) == 2
 
 
 def test_the_sentence_with_the_question_terms_wins_inside_a_chunk():

@@ -162,3 +162,14 @@ def test_an_index_analysed_otherwise_is_rebuilt_never_served(config, monkeypatch
     assert again.backend.index.term_idf("tram") is None  # built with the analyzer in use
     manifest = json.loads((_generation(config) / "manifest.json").read_text())
     assert manifest["analysis"] == other.fingerprint
+
+
+def test_an_index_read_by_other_reading_code_is_rebuilt(config, monkeypatch, caplog):
+    Engine.from_config(config)
+    gen = _generation(config)
+    assert json.loads((gen / "manifest.json").read_text())["reading"] == store.corpus_code()
+    monkeypatch.setattr(store, "corpus_code", lambda: "changed readers")
+    with pytest.raises(store.StoreError, match="reading"):
+        store.load(_saved(config), config.index_settings())
+    assert Engine.from_config(config).ask("When will the night trams run?").answered
+    assert "building the index anew" in caplog.text and _generation(config) != gen

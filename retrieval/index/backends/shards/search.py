@@ -619,11 +619,14 @@ class XapianBackend:
 
 
 def _written_alike(view: View) -> View:
-    """The view, once every shard in it was written with this process's Analyzer (a shard
-    never written holds nothing to compare); AnalyzedOtherwise naming one that was not."""
+    """The view, once every shard in it was written with this process's Analyzer;
+    AnalyzedOtherwise naming one that was not. A shard never written, or written with
+    settings that name no analysis (the writer called directly, as benchmarks do), is
+    not judged; `newsbot index` always names it."""
     for conn in view.shards:
         written = conn.db.get_metadata(META_SETTINGS)
-        if written and json.loads(written).get("analysis") != analysis.ANALYZER.fingerprint:
+        analysed = json.loads(written).get("analysis") if written else None
+        if analysed is not None and analysed != analysis.ANALYZER.fingerprint:
             raise AnalyzedOtherwise(
                 f"shard {conn.address} was written with other analysis settings; "
                 "rewrite the shards with: newsbot index --backend xapian"
@@ -662,5 +665,5 @@ def _record(candidate: _Candidate) -> ChunkRecord:
     )
     terms = frozenset(s.terms)
     return ChunkRecord(
-        candidate.chunk_id, s.text, s.article_key, s.headline, source, terms, s.section
+        candidate.chunk_id, s.text, s.article_key, s.headline, source, terms, s.section, s.paragraph
     )

@@ -56,13 +56,13 @@ def test_golden_questions_answered_identically(shard_servers, count):
     cases = yaml.safe_load(shared_path("eval", "questions.yaml").read_text(encoding="utf-8"))
     embedded, sharded = engines(corpus, shard_servers.start(count))
     corrected = 0
-    for case in cases:
-        question = case["question"]
+    # The golden questions are spelt right (and read as typed); one misspelt besides.
+    for question in [*(case["question"] for case in cases), "What did Kaja Kalas tell reportrs?"]:
         reply = embedded.ask(question)
         corrected += reply.corrected is not None
-        assert sharded.ask(question) == reply, case["id"]
+        assert sharded.ask(question) == reply, question
         same_hits(sharded.search(question, 10), embedded.search(question, 10))
-    assert corrected > 0  # misspelt questions are read the same over shards
+    assert corrected > 0  # the misspelt question is read the same over shards
     assert sharded.publishers() == embedded.publishers()
     assert sharded.sources() == listed_sources(embedded.sources())
 
