@@ -16,6 +16,19 @@ from retrieval.errors import UserError
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 DEFAULT_CONFIG = "config.yaml"
+# The XDG base directory for caches: a saved index is a cache (it can always be rebuilt
+# from the corpus), so without a config naming a place it lives there, under CACHE_NAME.
+CACHE_ENV = "XDG_CACHE_HOME"
+CACHE_NAME = "newsbot"
+
+
+def default_index_path() -> Path:
+    """$XDG_CACHE_HOME/newsbot, else ~/.cache/newsbot: a folder indexed once loads in a
+    moment from wherever newsbot runs. A relative $XDG_CACHE_HOME is ignored, as the
+    XDG spec says."""
+    base = os.environ.get(CACHE_ENV, "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / CACHE_NAME
 
 
 class ConfigError(UserError, ValueError):
@@ -73,8 +86,8 @@ class AnswersConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    persist: bool = False
-    path: Path = Path(".newsbot-index")
+    persist: bool = True
+    path: Path = field(default_factory=default_index_path)
     poll_seconds: float = 30.0
     workers: int = 2
     memory_mb: int = 256  # RAM buffer for indexing (retrieval/index/segments.py)

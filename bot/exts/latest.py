@@ -30,12 +30,12 @@ class Latest(commands.Cog):
         count = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
         engine = self.bot.engine
-        undated = sum(1 for a in engine.articles if a.date is None)
         await self.bot.deliver(
             interaction,
-            lambda: engine.latest(topic, count),  # QuestionError -> a helpful reply
-            lambda articles: paged(
-                latest_embeds(articles, size, topic, undated), interaction.user.id, timeout
+            # QuestionError -> a helpful reply; undated: only those on the topic
+            lambda: (engine.latest(topic, count), engine.undated_on(topic)),
+            lambda found: paged(
+                latest_embeds(found[0], size, topic, found[1]), interaction.user.id, timeout
             ),
         )
 

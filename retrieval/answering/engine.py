@@ -262,11 +262,30 @@ class Engine:
         """The newest dated articles inside the filters, newest first; with a topic, only
         articles with a passage that covers it (as an answer must)."""
         self._not_over_shards("latest")
+        keep = self._on_topic(topic, filters, dated=True)
+        order = sorted(np.flatnonzero(keep).tolist(), key=lambda i: -self._article_times[i])
+        return [self.articles[i] for i in order[:count]]
+
+    def undated_on(self, topic: str | None = None, filters: Filters | str | None = None) -> int:
+        """How many articles `latest` left out only for having no date: those inside the
+        filters' publisher that cover the topic (all of them without one)."""
+        if self.shards is not None:
+            return 0  # not counted over shards
+        scope = Filters(publisher=as_filters(filters).publisher)
+        return int(self._on_topic(topic, scope, dated=False).sum())
+
+    def _on_topic(
+        self, topic: str | None, filters: Filters | str | None, dated: bool
+    ) -> np.ndarray:
+        """Booleans over articles: inside the filters, dated (or undated), and with a
+        passage that covers the topic, as an answer must."""
         keep = article_mask(as_filters(filters), self.articles, self._article_times)
-        keep &= ~np.isnan(self._article_times)
+        keep &= np.isnan(self._article_times) != dated
         if topic:
-            query = self.analyse(topic)
+            query = self.analyse(topic)  # QuestionError for a topic it cannot use
             mask = keep[self._chunk_articles]
+            if not mask.any():
+                return keep
             ids, _ = self.index.top_k(query.terms, int(mask.sum()), mask)
             covering = {
                 self.chunks[i].article
@@ -274,8 +293,7 @@ class Engine:
                 if coverage(query, self.terms.of(i)) >= self.config.answers.min_coverage
             }
             keep &= np.isin(np.arange(len(self.articles)), list(covering))
-        order = sorted(np.flatnonzero(keep).tolist(), key=lambda i: -self._article_times[i])
-        return [self.articles[i] for i in order[:count]]
+        return keep
 
     def analyse(self, text: str) -> Query:
         """The question analysed once against this index, its typos corrected where the
@@ -348,7 +366,9 @@ class Engine:
         strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
         if not strong or query.unseen_share >= cfg.max_unseen:
             reason = abstain_reason(query, candidates)
-            return Reply(query.text, False, reason=reason, partial=ranked.partial)
+            return Reply(
+                query.text, False, reason=reason, partial=ranked.partial, missing=query.missing
+            )
         top = strong[0].score
         headlines: dict[Hashable, frozenset[str]] = {}
         snippets = []

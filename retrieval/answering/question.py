@@ -69,6 +69,11 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
     """Analyse a question against an index (its `idf` lookup and size), in one pass."""
     text = check_text(text)
     found = list(spans(text))
+    if not found and not any(ch.isalnum() for ch in text):
+        raise QuestionError(
+            "That question has no words in it, only symbols; ask about a person, place "
+            "or event, for example: Who chaired the meeting?"
+        )
     if not found:
         raise QuestionError(
             "That question has only very common words; name what you are asking about, "
