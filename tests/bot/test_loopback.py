@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import asyncio
+import json
 
 from fake_discord import BOT_ID, BOT_USER, CHANNEL_ID, GUILD_ID, user
 from loopback import live_engine, running_bot, slow_down
