@@ -310,7 +310,7 @@ def parse_config(text: str, base: Path, name: str = DEFAULT_CONFIG) -> Config:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{name}: not valid YAML: {_yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -318,6 +318,14 @@ def parse_config(text: str, base: Path, name: str = DEFAULT_CONFIG) -> Config:
     config = _build(Config, data)
     config.check()
     return _resolve_paths(config, base)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line report as one line: what is wrong, and where (1-based)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
 
 
 def load_config(explicit: str | None = None) -> Config:

@@ -1,4 +1,6 @@
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -293,3 +295,27 @@ def test_date_filters_and_latest(capsys):
     assert reply["undated_left_out"] > 0
     code, _, err = _run(capsys, "sources", "--corpus", corpus, "--since", "soon")
     assert code == 2 and "is not a date" in err
+
+
+def test_an_index_built_anywhere_is_saved_in_the_cache_and_loaded_next_time(tmp_path):
+    corpus, elsewhere, cache = tmp_path / "news", tmp_path / "elsewhere", tmp_path / "cache"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    (corpus / "broken.txt").write_bytes(b"\x00\x01 not news")  # skipped with a warning
+    elsewhere.mkdir()  # no config.yaml here: the defaults apply
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("NEWSBOT_CONFIG", None)
+
+    def newsbot(*argv: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "cli", *argv]
+        return subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True)
+
+    built = newsbot("index", "--corpus", str(corpus))
+    assert built.returncode == 0 and "broken.txt" in built.stderr
+    assert f"index in {cache / 'newsbot'}" in built.stdout
+    (saved,) = [p for p in (cache / "newsbot").iterdir() if p.name.startswith("news-")]
+    asked = newsbot("-v", "ask", "--corpus", str(corpus), "When will the night trams run?")
+    assert asked.returncode == 0 and "midnight" in asked.stdout
+    assert "broken.txt" not in asked.stderr  # not read again, so not warned about again
+    assert "0 new or changed" in asked.stderr
+    assert not (elsewhere / ".newsbot-index").exists() and sorted(elsewhere.iterdir()) == []
+    assert saved.exists()
