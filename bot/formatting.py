@@ -239,7 +239,7 @@ def search_embeds(
             text = fit(piece.text, value_limit - len(where) - 4, piece.marks)
             text = f"{ELLIPSIS * piece.cut_before}{text}"
             if piece.cut_after and not text.endswith(ELLIPSIS):
-                text += ELLIPSIS
+                text = ellipsize(text)  # "… vehicles. …" after a sentence, "word…" inside one
             embed.add_field(name=name, value=f"{text}\n{where}".strip(), inline=False)
         embed.set_footer(
             text=plain(f"page {p + 1} of {total} · {len(hits)} passages{scope}", FOOTER_BUDGET)
@@ -277,7 +277,7 @@ def latest_embeds(
     def tail(i: int) -> str:
         article = articles[i]
         when = when_markup(article.date, article.date_precision, article.published, 60)
-        return " · ".join(x for x in (when, fit(article.publisher, 40)) if x)
+        return " · ".join(x for x in (fit(article.publisher, 40), when) if x)
 
     return with_note(_article_pages(title, articles, page_size, tail), unlisted)
 

@@ -13,7 +13,7 @@ from cli.evaluation import Summary
 from retrieval.answering.fragments import Fragment
 from retrieval.models import Article, Hit, Reply, Source, mark_up, reader_link
 from retrieval.reading.dates import date_label, iso
-from retrieval.text.fit import ELLIPSIS, around, squeeze
+from retrieval.text.fit import ELLIPSIS, around, ellipsize, squeeze
 
 DEFAULT_WIDTH = 100  # when the output is no terminal (a pipe, a file)
 MIN_WIDTH = 40  # below this, wrapping would break every word onto its own line
@@ -110,15 +110,16 @@ def hits_text(
     blocks = []
     for n, (hit, piece) in enumerate(zip(hits, fragments, strict=True), start=1):
         head = _indent(source_line(hit.source, now), "   ", f"{n}. ")
-        blocks.append(f"{head}\n{emphasize(_indent(fragment_text(piece), '   '), ansi)}")
+        text = fragment_text(piece) if ansi else emphasize(fragment_text(piece), ansi=False)
+        blocks.append(f"{head}\n{emphasize(_indent(text, '   '), ansi)}")
     text = "\n\n".join(blocks)
     return f"{text}\n\n{PARTIAL_NOTE}" if any(h.partial for h in hits) else text
 
 
 def fragment_text(piece: Fragment) -> str:
     """A fragment with our **bold** marks, and an ellipsis where the passage goes on."""
-    body = mark_up(piece.text, piece.marks)
-    return f"{ELLIPSIS * piece.cut_before}{body}{ELLIPSIS * piece.cut_after}"
+    body = f"{ELLIPSIS * piece.cut_before}{mark_up(piece.text, piece.marks)}"
+    return ellipsize(body) if piece.cut_after else body
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
