@@ -190,7 +190,7 @@ def run(
         start = time.perf_counter()
         engine = Engine.from_config(config)
         seconds = time.perf_counter() - start
-    articles, chunks = len(engine.articles), len(engine.chunks)
+    articles, chunks = len(engine.backend.articles), len(engine.backend.chunks)
     del engine  # the restarted engine replaces it
     # A restart on the unchanged corpus: load the saved index, answer one question.
     question = " ".join(synthetic.vocabulary(20_000)[100:104])

@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="newsbot-load-"))
     engine = engine_for(args.pages, folder)
-    print(f"{len(engine.chunks)} chunks in {folder}", flush=True)
+    print(f"{len(engine.backend.chunks)} chunks in {folder}", flush=True)
     rows = asyncio.run(soak(engine, args.minutes))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -464,9 +464,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         engine = Engine.from_config(config)
         build_s = time.perf_counter() - t0
     doc_of_url = {d.url: i for i, d in enumerate(docs)}
-    article_doc = [doc_of_url.get(a.url, -1) for a in engine.articles]
+    article_doc = [doc_of_url.get(a.url, -1) for a in engine.backend.articles]
     chunks = [
-        (article_doc[c.article], engine.articles[c.article].headline, c.text) for c in engine.chunks
+        (article_doc[c.article], engine.backend.articles[c.article].headline, c.text)
+        for c in engine.backend.chunks
     ]
     by_doc: dict[int, list[str]] = {}
     for doc, _, text in chunks:
@@ -474,8 +475,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     held = ", held out" if args.holdout else ""
     in_corpus = sum(any(contains(t, q.golds) for t in by_doc.get(q.doc, ())) for q in sample)
     print(
-        f"SQuAD-Shifts {args.split}: {len(docs)} articles ({len(engine.articles)} indexed, "
-        f"{len(engine.chunks)} chunks, built in {build_s:.1f} s); asking {len(sample)} of "
+        f"SQuAD-Shifts {args.split}: {len(docs)} articles ({len(engine.backend.articles)} indexed, "
+        f"{len(engine.backend.chunks)} chunks, built in {build_s:.1f} s); asking {len(sample)} of "
         f"{len(questions)} questions (seed {args.seed}{held}); a gold answer is in the indexed "
         f"text of the question's article for {in_corpus}; commit {git_commit()[:12]}"
     )
@@ -533,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "questions": len(sample),
         "of": len(questions),
         "articles": len(docs),
-        "chunks": len(engine.chunks),
+        "chunks": len(engine.backend.chunks),
         "rows": [t.row() | {"seconds": round(timings[t.name], 1)} for t in tallies],
     }
     if args.json:

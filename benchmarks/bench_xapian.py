@@ -37,6 +37,7 @@ from retrieval.answering.engine import Engine
 from retrieval.config import Config, parse_shard
 from retrieval.index.backends.base import NO_FILTERS
 from retrieval.index.backends.embedded import EmbeddedBackend
+from retrieval.index.backends.loading import CorpusIndex
 from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
 from retrieval.index.bm25 import BM25Index, BM25Params, Forward
@@ -151,7 +152,10 @@ def run(size: int, queries: int, work: Path, write: str) -> dict:
     embedded = Engine(
         Config(),
         EmbeddedBackend(
-            index, articles, chunks, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
+            Config(),
+            CorpusIndex(
+                articles, chunks, index, ChunkTerms(catalog.forward, rows, catalog.vocabulary)
+            ),
         ),
     )
     print(f"embedded index: {embedded_build:.1f} s", flush=True)

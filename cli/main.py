@@ -33,12 +33,14 @@ from cli.terminal import (
     summary_text,
     undated_unlisted,
 )
-from retrieval.answering.engine import Engine, Filters, write_shards
+from retrieval.answering.engine import Engine, Filters
 from retrieval.answering.filters import parse_filters
 from retrieval.answering.fragments import fragment
 from retrieval.config import BACKENDS, Config, load_config
 from retrieval.errors import UserError
 from retrieval.index import store
+from retrieval.index.backends.embedded import EmbeddedBackend
+from retrieval.index.backends.opening import write_shards
 from retrieval.models import mark_up
 from retrieval.reading.ingest import readable_types
 
@@ -300,7 +302,7 @@ def cmd_latest(args: argparse.Namespace, config: Config) -> int:
     filters = filters_of(args)
     engine = Engine.from_config(config)
     articles = engine.latest(args.query, args.count, filters)
-    undated = engine.undated_on(args.query, filters)
+    undated = engine.undated(filters, args.query)
     if args.json:
         for article in articles:
             print(json.dumps(article_json(article), ensure_ascii=False))
@@ -328,25 +330,25 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
     if (args.backend or config.backend) == "xapian":
         if not config.xapian.shards:
             raise CommandError("--backend xapian needs xapian.shards in the config")
-        engine, reports = write_shards(config, progress=_progress_bar())
+        embedded, reports = write_shards(config, progress=_progress_bar())
         for r in reports:
             print(f"shard {r.address}: {r.written} files written, {r.removed} removed, ", end="")
             print(f"{r.chunks} chunks")
         print(
-            f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
-            f"{len(engine.skipped)} skipped; {len(reports)} shards "
+            f"{len(embedded.articles)} articles, {len(embedded.chunks)} chunks, "
+            f"{len(embedded.skipped)} skipped; {len(reports)} shards "
             f"({time.monotonic() - started:.1f} s)"
         )
         return 0
-    engine = Engine.from_config(config, progress=_progress_bar())
+    embedded = EmbeddedBackend.open(config, progress=_progress_bar())
     where = (
         store.location(config.index.path, config.corpus)
         if config.index.persist
         else "memory (index.persist is false)"
     )
     print(
-        f"{len(engine.articles)} articles, {len(engine.chunks)} chunks, "
-        f"{len(engine.skipped)} skipped; index in {where} "
+        f"{len(embedded.articles)} articles, {len(embedded.chunks)} chunks, "
+        f"{len(embedded.skipped)} skipped; index in {where} "
         f"({time.monotonic() - started:.1f} s)"
     )
     return 0

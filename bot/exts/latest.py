@@ -33,7 +33,7 @@ class Latest(commands.Cog):
         await self.bot.deliver(
             interaction,
             # QuestionError -> a helpful reply; undated: only those on the topic
-            lambda: (engine.latest(topic, count), engine.undated_on(topic)),
+            lambda: (engine.latest(topic, count), engine.undated(topic=topic)),
             lambda found: paged(
                 latest_embeds(found[0], size, topic, found[1]), interaction.user.id, timeout
             ),

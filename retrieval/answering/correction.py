@@ -12,16 +12,18 @@ with more of the question's weight, then the one more chunks hold. A misspelt
 question word at the start ("wat") is read as the question word it is near, which
 carries no weight. Terms the corpus knows are never touched, nor numbers.
 
-The candidates come from a rapidfuzz scan of the saved index's own vocabulary, and
-the evidence from its postings: the corrector keeps no data of its own, so nothing
-is built at load (benchmarks/bench_spelling.py compares SymSpell's dictionary).
+The candidates come from a rapidfuzz scan of the index's own vocabulary, and the
+evidence (document frequencies, co-occurrence, how the corpus writes a term) from
+the backend, so spelling is corrected the same over the embedded index and over
+shards; the corrector keeps no data of its own, so nothing is built at load
+(benchmarks/bench_spelling.py compares SymSpell's dictionary).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +32,7 @@ from rapidfuzz.distance import OSA
 
 from retrieval.answering.kinds import question_kind
 from retrieval.answering.question import Query
-from retrieval.index.bm25 import BM25Index
+from retrieval.index.backends.base import Backend
 from retrieval.text.analysis import STOP_WORDS, spans
 from retrieval.text.normalize import fold
 
@@ -48,8 +50,6 @@ CANDIDATES_CHECKED = 50  # the nearest (then most frequent) are checked: bounds 
 PREFIX_SPAN = 5  # typed-word prefixes compared with stems: a suffix is at most this long
 SURFACE_SAMPLE = 20  # chunks read to see how a corrected term is written
 _POSSESSIVE = ("'s", "’s")
-
-ChunkText = Callable[[int], str]  # chunk id -> the text its terms were indexed from
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def is_acronym(word: str, question: str) -> bool:
     return len(core) >= 2 and core.isupper() and not question.isupper()
 
 
-def correct(query: Query, index: BM25Index, chunk_text: ChunkText) -> Query:
+def correct(query: Query, index: Backend) -> Query:
     """The query with its unseen words corrected where the corpus supports it."""
     if not query.unseen or not query.spans:
         return query
@@ -87,10 +87,10 @@ def correct(query: Query, index: BM25Index, chunk_text: ChunkText) -> Query:
         if term not in query.unseen or not fold(typed).isalpha() or is_acronym(typed, query.text):
             continue
         if term not in decided:
-            decided[term] = _decide(query, start, typed, term, index, known, chunk_text)
+            decided[term] = _decide(query, start, typed, term, index, known)
             new = decided[term] and decided[term][0]
             if new:
-                known[new] = index.term_idf(new) or 0.0
+                known[new] = index.term_stats([new]).idf[new] or 0.0
         if decided[term] is None:
             continue
         new, word, marked = decided[term]
@@ -104,9 +104,8 @@ def _decide(
     start: int,
     typed: str,
     term: str,
-    index: BM25Index,
+    index: Backend,
     known: Mapping[str, float],
-    chunk_text: ChunkText,
 ) -> tuple[str | None, str, bool] | None:
     """(new term or None, shown word, bold) for one unseen word; None to leave it."""
     folded = fold(typed)
@@ -117,7 +116,7 @@ def _decide(
     swapped = swapped_stop_word(folded)
     if swapped is not None:
         return None, match_case(swapped, typed), False
-    best = best_candidate(index, term, typed, known, query.terms, chunk_text)
+    best = best_candidate(index, term, typed, known, query.terms)
     return None if best is None else (best[0], best[1], True)
 
 
@@ -147,7 +146,7 @@ def _core(word: str) -> str:
     return word
 
 
-def candidates(index: BM25Index, term: str, typed: str) -> list[tuple[str, int]]:
+def candidates(index: Backend, term: str, typed: str) -> list[tuple[str, int]]:
     """Vocabulary terms near what was typed, (term, distance), closest first.
 
     A term is near when its stem is within the allowed edits of the typed word's
@@ -161,28 +160,29 @@ def candidates(index: BM25Index, term: str, typed: str) -> list[tuple[str, int]]
     word = fold(typed)
     prefixes = list(range(max(2, len(word) - PREFIX_SPAN), len(word) + 1))
     queries = [term, *(word[:n] for n in prefixes)]
+    vocabulary = index.vocabulary()
     found = process.cdist(
-        queries, index.terms, scorer=OSA.distance, score_cutoff=limit, dtype=np.uint8
+        queries, vocabulary, scorer=OSA.distance, score_cutoff=limit, dtype=np.uint8
     )
     near = {}
     for col in np.flatnonzero(found.min(axis=0) <= limit).tolist():
-        cand = index.terms[col]
+        cand = vocabulary[col]
         if not cand.isalpha():
             continue
         rows = [0, *(i + 1 for i, n in enumerate(prefixes) if abs(n - len(cand)) <= 1)]
         distance = int(found[rows, col].min())
         if distance <= min(limit, max_edits(cand)):
             near[cand] = distance
-    return sorted(near.items(), key=lambda item: (item[1], -document_frequency(index, item[0])))
+    df = index.term_stats(list(near)).df
+    return sorted(near.items(), key=lambda item: (item[1], -df[item[0]]))
 
 
 def best_candidate(
-    index: BM25Index,
+    index: Backend,
     term: str,
     typed: str,
     known: Mapping[str, float],
     asked: Iterable[str],
-    chunk_text: ChunkText,
 ) -> tuple[str, str] | None:
     """(term, how the corpus writes it) of the best supported candidate, or None.
 
@@ -199,7 +199,7 @@ def best_candidate(
         share = support(index, cand, known)
         if share < MIN_SUPPORT[1]:
             continue
-        word = surface_of(index, cand, chunk_text, typed)
+        word = surface_of(index, cand, typed)
         distance = OSA.distance(fold(word), folded)
         if distance <= min(limit, max_edits(word)) and share >= MIN_SUPPORT[distance]:
             odds = share / EDIT_ODDS**distance
@@ -210,32 +210,22 @@ def best_candidate(
     return cand, word
 
 
-def postings(index: BM25Index, term: str) -> np.ndarray:
-    t = index.vocabulary[term]
-    return index.doc_ids[index.indptr[t] : index.indptr[t + 1]]
+def document_frequency(index: Backend, term: str) -> int:
+    return index.term_stats([term]).df[term]
 
 
-def document_frequency(index: BM25Index, term: str) -> int:
-    return index.postings_of(index.vocabulary[term])
-
-
-def support(index: BM25Index, term: str, others: Mapping[str, float]) -> float:
+def support(index: Backend, term: str, others: Mapping[str, float]) -> float:
     """The largest share of the other terms' weight one chunk holding `term` also holds."""
     total = sum(others.values())
     if not others or total <= 0:
         return 1.0
-    ids = postings(index, term)
-    held = np.zeros(ids.size)
-    for other, weight in others.items():
-        held += weight * np.isin(ids, postings(index, other), assume_unique=True)
-    return float(held.max()) / total if ids.size else 0.0
+    return index.cooccurrence(term, others) / total
 
 
-def surface_of(index: BM25Index, term: str, chunk_text: ChunkText, typed: str) -> str:
+def surface_of(index: Backend, term: str, typed: str) -> str:
     """How the corpus writes a term (the form nearest what was typed), in the typed case."""
     seen: Counter[str] = Counter()
-    for chunk in postings(index, term)[:SURFACE_SAMPLE].tolist():
-        text = chunk_text(chunk)
+    for text in index.indexed_texts(term, SURFACE_SAMPLE):
         seen.update(_core(text[s:e]) for t, s, e in spans(text) if t == term)
     if not seen:
         return term
@@ -254,7 +244,7 @@ def match_case(word: str, typed: str) -> str:
     return word
 
 
-def apply(query: Query, fixes: list[Fix], index: BM25Index) -> Query:
+def apply(query: Query, fixes: list[Fix], index: Backend) -> Query:
     """The query with each fixed word replaced: new text, terms, weights and marks."""
     by_start = {f.start: f for f in fixes}
     pieces, marks, last, shift = [], [], 0, 0
@@ -282,12 +272,13 @@ def apply(query: Query, fixes: list[Fix], index: BM25Index) -> Query:
         elif fix.term is not None:
             terms.append(fix.term)
             where.append((moved[start], moved[start] + len(fix.surface)))
+    idfs = index.term_stats(terms).idf
     weights: dict[str, float] = {}
     for term in terms:
         if term not in weights:
-            idf = index.term_idf(term)
+            idf = idfs[term]
             weights[term] = query.weights[term] if idf is None else idf
-    unseen = frozenset(t for t in terms if index.term_idf(t) is None)
+    unseen = frozenset(t for t in terms if idfs[t] is None)
     missing = dict.fromkeys(
         text[s:e] for t, (s, e) in zip(terms, where, strict=True) if t in unseen
     )

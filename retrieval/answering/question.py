@@ -8,12 +8,12 @@ the text, and carried as one frozen value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from retrieval.answering.kinds import Kind, question_kind
 from retrieval.errors import UserError
+from retrieval.index import okapi
 from retrieval.text.analysis import spans
 
 MAX_QUESTION_CHARS = 1000
@@ -49,7 +49,7 @@ class Query:
 
 def unseen_weight(chunks: int) -> float:
     """The idf BM25Okapi would give a term no chunk holds: more than any known term."""
-    return math.log(chunks + 0.5) - math.log(0.5)
+    return okapi.raw_idf(0, chunks)
 
 
 def check_text(text: str) -> str:

@@ -19,7 +19,6 @@ its memory is the final arrays plus a RAM buffer, whatever the corpus size.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.index import okapi
 from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.segments import (
     DEFAULT_MEMORY_MB,
@@ -73,11 +73,10 @@ class BM25Index:
         if derived is not None:
             self.idf, self.norm, self.max_impact = (np.asarray(a) for a in derived)
         else:
-            self.idf = _okapi_idf(np.diff(indptr), self.size, params.epsilon)
+            self.idf = okapi.idfs(np.diff(indptr), self.size, params.epsilon)
             avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
-            # k1 * (1 - b + b * dl / avgdl), computed exactly as BM25Okapi does.
-            p = params
-            self.norm = p.k1 * (1 - p.b + p.b * doc_len.astype(np.float64) / avgdl)
+            lengths = np.asarray(doc_len).astype(np.float64)
+            self.norm = okapi.length_norm(lengths, params.k1, params.b, avgdl)
             self.max_impact = self._max_impacts()
         self._scratch = threading.local()
 
@@ -119,17 +118,8 @@ class BM25Index:
         return cls([terms[i] for i in used.tolist()], indptr, doc_ids, tfs, doc_len, params)
 
     def _weights(self, t: int, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """BM25Okapi's contribution of term t to chunks `ids` with frequencies `tf`.
-
-        idf * (tf * (k1 + 1) / (tf + norm)): the same operations in the same order as
-        BM25Okapi, so the same bits, computed in place to spare temporaries."""
-        weights = tf.astype(np.float64)
-        denominator = self.norm[ids]
-        denominator += weights
-        weights *= self.params.k1 + 1
-        weights /= denominator
-        weights *= self.idf[t]
-        return weights
+        """BM25Okapi's contribution of term t to chunks `ids` with frequencies `tf`."""
+        return okapi.term_weights(tf, self.norm[ids], self.idf[t], self.params.k1)
 
     def _max_impacts(self) -> np.ndarray:
         """Per term, the largest contribution it makes to any chunk (MaxScore's bound).
@@ -143,8 +133,7 @@ class BM25Index:
             end = int(np.searchsorted(self.indptr, limit, "right")) - 1
             end = min(max(end, start + 1), len(self.terms))
             a, b = int(self.indptr[start]), int(self.indptr[end])
-            tf = self.tfs[a:b].astype(np.float64)
-            ratio = tf * (k1 + 1) / (tf + self.norm[self.doc_ids[a:b]])
+            ratio = okapi.term_weights(self.tfs[a:b], self.norm[self.doc_ids[a:b]], 1.0, k1)
             out[start:end] = np.maximum.reduceat(ratio, self.indptr[start:end] - a)
             start = end
         return self.idf * out
@@ -223,6 +212,15 @@ class BM25Index:
     def postings_of(self, t: int) -> int:
         return int(self.indptr[t + 1] - self.indptr[t])
 
+    def postings(self, term: str) -> np.ndarray:
+        """The sorted ids of the chunks holding an indexed term."""
+        t = self.vocabulary[term]
+        return self.doc_ids[self.indptr[t] : self.indptr[t + 1]]
+
+    def document_frequency(self, term: str) -> int:
+        """Chunks holding an indexed term."""
+        return self.postings_of(self.vocabulary[term])
+
     @staticmethod
     def _kth(scores: np.ndarray, ids: np.ndarray, k: int, mask: np.ndarray | None) -> float:
         """The k-th best partial score so far: a lower bound on the final k-th score."""
@@ -272,16 +270,3 @@ def _best(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarra
         candidates, values = candidates[keep], values[keep]
     order = np.lexsort((candidates, -values))[:k]
     return candidates[order].astype(np.int64), values[order]
-
-
-def _okapi_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
-    """BM25Okapi's idf: log(N - df + .5) - log(df + .5), negatives floored at eps * mean."""
-    if df.size == 0:
-        return np.zeros(0)
-    # math.log, as BM25Okapi uses, once per distinct document frequency.
-    distinct, where = np.unique(df, return_inverse=True)
-    logs = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in distinct.tolist()]
-    idf = np.array(logs)[where]
-    average = math.fsum(idf.tolist()) / idf.size
-    idf[idf < 0] = epsilon * average
-    return idf

@@ -114,9 +114,9 @@ def test_the_corpus_it_builds_is_read_whole_by_the_real_engine(tmp_path):
     corpus.mkdir()
     bench_qa.write_corpus(docs, corpus, "nyt")
     engine = Engine.from_config(Config().with_corpus(corpus))
-    assert sorted(a.url for a in engine.articles) == sorted(d.url for d in docs)
-    assert all(a.publisher == "The New York Times" for a in engine.articles)
-    text = " ".join(c.text for c in engine.chunks)
+    assert sorted(a.url for a in engine.backend.articles) == sorted(d.url for d in docs)
+    assert all(a.publisher == "The New York Times" for a in engine.backend.articles)
+    text = " ".join(c.text for c in engine.backend.chunks)
     assert all(p in text for d in docs for p in d.paragraphs)
 
 

@@ -41,7 +41,7 @@ async def test_latest_lists_newest_first_with_discord_timestamps(bundled, monkey
         # the bundled corpus' two undated articles do not mention Quay Street: no note
         assert "undated" not in embed["footer"]["text"]
         data = await _reply(h.fake, await h.fake.slash("latest", ASKER))
-        undated = sum(1 for a in bundled.articles if a.date is None)
+        undated = sum(1 for a in bundled.backend.articles if a.date is None)
         assert f"{undated} undated articles not listed" in data["embeds"][0]["footer"]["text"]
         assert "saving" not in data["embeds"][0]["description"]
 

@@ -322,7 +322,7 @@ async def test_a_vanished_corpus_keeps_the_last_index_serving(tmp_path, monkeypa
             if h.bot.engine is not engine:
                 break
             await asyncio.sleep(0.05)
-        assert any(a.headline == "Late story" for a in h.bot.engine.articles)
+        assert any(a.headline == "Late story" for a in h.bot.engine.backend.articles)
 
 
 async def test_live_views_are_capped_so_floods_cannot_grow_memory(shared_engine, monkeypatch):

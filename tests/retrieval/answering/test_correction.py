@@ -146,8 +146,8 @@ def typo_outcomes(engine, cases, rng):
     outcomes = []
     for case in cases:
         expected = first_article(engine.ask(case.question))
-        for start, end in content_words(case.question, engine.index):
-            typo = misspell(case.question[start:end], rng, engine.index)
+        for start, end in content_words(case.question, engine.backend.index):
+            typo = misspell(case.question[start:end], rng, engine.backend.index)
             if typo is None:
                 continue
             asked = case.question[:start] + typo + case.question[end:]
@@ -177,7 +177,7 @@ def test_golden_questions_with_one_misspelt_word(corpus, request):
 def _known_words(engine) -> list[str]:
     words = {
         chunk.text[s:e]
-        for chunk in engine.chunks[:200]
+        for chunk in engine.backend.chunks[:200]
         for t, s, e in spans(chunk.text)
         if _WORD.fullmatch(chunk.text[s:e])
     }

@@ -75,6 +75,6 @@ def test_search_ranks_passages_and_filters_by_publisher(shared_engine):
 
 def test_sources_name_corpus_relative_files_never_host_paths(shared_engine, bundled_engine):
     for engine in (shared_engine, bundled_engine):
-        for article in engine.articles:
+        for article in engine.backend.articles:
             assert not article.file.startswith("/") and ".." not in article.file.split("/")
             assert str(engine.config.corpus) not in article.file

@@ -54,9 +54,11 @@ def _in(filters: Filters, article: Article) -> bool:
 def test_filtered_top_k_is_the_unfiltered_ranking_cut_by_date(dated_shared, filters):
     engine = dated_shared
     for query in QUERIES:
-        everything = engine.search(query, top=len(engine.chunks))
+        everything = engine.search(query, top=len(engine.backend.chunks))
         cut = [
-            h for h in everything if _in(filters, engine.articles[engine.chunks[h.chunk].article])
+            h
+            for h in everything
+            if _in(filters, engine.backend.articles[engine.backend.chunks[h.chunk].article])
         ]
         for k in (1, 3, 10):
             got = engine.search(query, top=k, filters=filters)
@@ -65,13 +67,13 @@ def test_filtered_top_k_is_the_unfiltered_ranking_cut_by_date(dated_shared, filt
 
 def test_undated_articles_are_outside_every_date_filter_and_counted(dated_shared):
     engine = dated_shared
-    undated = [a for a in engine.articles if a.date is None]
+    undated = [a for a in engine.backend.articles if a.date is None]
     assert len(undated) == 1  # the main story of page 003 gives no age
     wide = Filters(since=datetime(1990, 1, 1, tzinfo=UTC))
     assert engine.undated_left_out(wide) == 1
     assert engine.undated_left_out(Filters()) == 0  # no date filter, nothing left out
     assert undated[0] not in [a for a, _ in engine.sources(wide)]
-    assert len(engine.sources(wide)) == len(engine.articles) - 1
+    assert len(engine.sources(wide)) == len(engine.backend.articles) - 1
     # the undated story answers this best without a filter, and is never used with one
     question = "Who chaired the meeting of defence ministers?"
     assert engine.ask(question).answers[0].source.headline == undated[0].headline

@@ -33,7 +33,7 @@ def test_one_analysis_per_question_and_per_candidate(shared_engine, analysed):
     assert analysed[text] == 1
     # Each candidate chunk read for a snippet is analysed once (its terms for coverage come
     # from the forward index), and the snippet's highlights reuse that analysis.
-    chunk_texts = {c.text for c in shared_engine.chunks}
+    chunk_texts = {c.text for c in shared_engine.backend.chunks}
     assert max(n for t, n in analysed.items() if t in chunk_texts) == 1
     assert not any(a.text in analysed for a in reply.answers if a.text != a.passage)
 

@@ -35,10 +35,10 @@ def test_parity_on_the_real_corpus(shared_engine):
     docs = [
         indexed_terms(
             c.text,
-            shared_engine.articles[c.article].headline,
-            shared_engine.articles[c.article].section(c.paragraph),
+            shared_engine.backend.articles[c.article].headline,
+            shared_engine.backend.articles[c.article].section(c.paragraph),
         )
-        for c in shared_engine.chunks
+        for c in shared_engine.backend.chunks
     ]
     queries = [analyze(q) for q in _questions()]
     _assert_parity(docs, queries)

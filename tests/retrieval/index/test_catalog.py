@@ -24,14 +24,14 @@ def assert_matches_bm25okapi(engine: Engine) -> None:
     """The engine's index scores exactly like BM25Okapi built fresh over its chunks."""
     docs = [
         indexed_terms(c.text, a.headline, a.section(c.paragraph))
-        for c in engine.chunks
-        for a in [engine.articles[c.article]]
+        for c in engine.backend.chunks
+        for a in [engine.backend.articles[c.article]]
     ]
     reference = BM25Okapi(docs)
     for q in QUERIES:
         terms = analyze(q)
         np.testing.assert_allclose(
-            engine.index.get_scores(terms), reference.get_scores(terms), rtol=1e-12
+            engine.backend.index.get_scores(terms), reference.get_scores(terms), rtol=1e-12
         )
 
 
@@ -47,14 +47,16 @@ def test_adds_changes_and_removals_keep_exact_statistics(tmp_path):
     (corpus / "museum-reopens.txt").write_text(text.replace("9,000 visitors", "12,000 visitors"))
     updated = engine.refreshed()
     assert updated is not None
-    headlines = {a.headline for a in updated.articles}
+    headlines = {a.headline for a in updated.backend.articles}
     assert "Harbour ferry strike" in headlines
     assert "Volunteers plant 5,000 trees along the Aln valley" not in headlines
     assert_matches_bm25okapi(updated)
     fresh = Engine.from_config(_config(corpus))
-    assert [c.text for c in fresh.chunks] == [c.text for c in updated.chunks] or sorted(
-        c.text for c in fresh.chunks
-    ) == sorted(c.text for c in updated.chunks)
+    assert [c.text for c in fresh.backend.chunks] == [
+        c.text for c in updated.backend.chunks
+    ] or sorted(c.text for c in fresh.backend.chunks) == sorted(
+        c.text for c in updated.backend.chunks
+    )
     for q in QUERIES:
         a = fresh.search(q, 5)
         b = updated.search(q, 5)

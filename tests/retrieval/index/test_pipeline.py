@@ -60,12 +60,12 @@ def test_fast_pipeline_gives_the_plain_pipelines_chunks_terms_and_rankings(corpu
         assert got == Counter(expected), row
 
     engine = Engine.from_config(config)
-    live = engine.catalog.live()[2]  # the rows of the chunks the engine serves
+    live = engine.backend.catalog.live()[2]  # the rows of the chunks the engine serves
     reference = BM25Okapi([terms[row] for row in live.tolist()])
     for question in QUESTIONS:
         query = _spans_terms(question)
         expected = reference.get_scores(query)
-        ids, scores = engine.index.top_k(query, 10)
+        ids, scores = engine.backend.index.top_k(query, 10)
         best = np.sort(expected[expected > 0])[::-1][:10]
         np.testing.assert_allclose(scores, best, rtol=1e-9)
         np.testing.assert_allclose(expected[ids], best, rtol=1e-9)

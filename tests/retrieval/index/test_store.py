@@ -38,12 +38,13 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
     loaded = Engine.from_config(config)
     assert _generation(config) == gen  # nothing rewritten
-    assert isinstance(loaded.index.doc_ids.base, np.memmap)  # a view of the mapped file
+    assert isinstance(loaded.backend.index.doc_ids.base, np.memmap)  # a view of the mapped file
     for q in ["night tram", "sewage fine", "What is the capital of Peru?"]:
         assert loaded.ask(q) == built.ask(q)
-    assert loaded.articles == built.articles  # dates, their precision and feed ids included
-    assert any(a.date_precision == "approximate" for a in loaded.articles)
-    assert any(a.date_precision == "day" for a in loaded.articles)
+    # dates, their precision and feed ids included
+    assert loaded.backend.articles == built.backend.articles
+    assert any(a.date_precision == "approximate" for a in loaded.backend.articles)
+    assert any(a.date_precision == "day" for a in loaded.backend.articles)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "version", "settings", "missing"])
@@ -109,7 +110,9 @@ def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_
     back = Engine.from_config(config)  # loads, never rebuilds: nothing is read or written
     assert _generation(config) == first_gen
     assert back.ask("When will the night trams run?").answered
-    assert [a.headline for a in Engine.from_config(second).articles] == ["Ferry strike ends"]
+    assert [a.headline for a in Engine.from_config(second).backend.articles] == [
+        "Ferry strike ends"
+    ]
     assert sorted(p.name for p in config.index.path.iterdir()) == sorted(
         [_saved(config).name, _saved(second).name]
     )

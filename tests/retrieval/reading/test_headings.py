@@ -27,13 +27,13 @@ def test_a_line_before_a_short_paragraph_is_not_a_heading():
 
 def test_the_real_pages_keep_sub_headings_out_of_running_text(shared_engine):
     sections = {
-        a.paragraphs[i] for a in shared_engine.articles for i in a.headings
+        a.paragraphs[i] for a in shared_engine.backend.articles for i in a.headings
     }
     assert "Lack of US security guarantee" in sections
-    for chunk in shared_engine.chunks:
+    for chunk in shared_engine.backend.chunks:
         assert not any(chunk.text.startswith(s) or f" {s} " in chunk.text for s in sections)
     hits = shared_engine.search("Lack of US security guarantee", top=3)
-    article = shared_engine.articles[shared_engine.chunks[hits[0].chunk].article]
-    assert article.section(shared_engine.chunks[hits[0].chunk].paragraph) == (
+    article = shared_engine.backend.articles[shared_engine.backend.chunks[hits[0].chunk].article]
+    assert article.section(shared_engine.backend.chunks[hits[0].chunk].paragraph) == (
         "Lack of US security guarantee"
     )

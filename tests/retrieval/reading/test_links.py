@@ -92,7 +92,7 @@ def test_the_config_allows_outside_folders_relative_to_itself(tmp_path):
     )
     reply = allowed.ask(question)
     assert reply.answered and reply.answers[0].source.file == "feeds/deep/story.txt"
-    assert len(allowed.skipped) == 1 and not allowed.ask("What is the token?").answered
+    assert len(allowed.backend.skipped) == 1 and not allowed.ask("What is the token?").answered
 
 
 def test_links_inside_the_corpus_still_work_and_loops_still_end(tmp_path):

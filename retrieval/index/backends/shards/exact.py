@@ -7,7 +7,7 @@ that Xapian lifts tw below 2 to tw / 2 + 1 (terms in more than about a third of
 the chunks). rank_bm25 uses log(tw) and floors negative values (terms in more
 than half) at epsilon times the mean idf of the whole vocabulary.
 
-So each term's Xapian query is scaled by okapi_idf / xapian_idf: Xapian's score
+So each term's Xapian query is scaled by okapi.idf / xapian_idf: Xapian's score
 of every chunk then equals BM25Okapi's (up to float rounding; terms whose okapi
 idf is not positive are left out, which only raises Xapian's score above the
 exact one). That gives the bound (`threshold`): only chunks whose Xapian weight
@@ -19,40 +19,11 @@ threshold the caller fetches more. The top k is exact, never a matter of luck.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable
-from itertools import chain, repeat
 
 # Relative float error allowed between Xapian's scaled weight and the exact score: both
 # are a handful of float64 operations (measured within 1e-15), so 1e-9 is generous and
 # costs nothing but an occasional extra fetch on near-ties.
 SLACK = 1e-9
-
-
-def okapi_raw_idf(df: int, n: int) -> float:
-    """rank_bm25's idf before the epsilon floor, computed as BM25Okapi computes it."""
-    return math.log(n - df + 0.5) - math.log(df + 0.5)
-
-
-def okapi_idf(df: int, n: int, epsilon: float, mean_idf: float | None) -> float:
-    """rank_bm25's idf; `mean_idf` is only needed (and must be given) when the raw idf < 0."""
-    raw = okapi_raw_idf(df, n)
-    if raw >= 0:
-        return raw
-    if mean_idf is None:
-        raise ValueError("the epsilon floor needs the vocabulary's mean idf")
-    return epsilon * mean_idf
-
-
-def mean_idf(dfs: Iterable[int], n: int) -> float:
-    """The mean raw idf over a vocabulary's document frequencies (BM25Okapi's fsum / size)."""
-    counts = Counter(dfs)
-    size = sum(counts.values())
-    if not size:
-        return 0.0
-    # fsum is exact, so summing each distinct idf `count` times matches any order.
-    values = (repeat(okapi_raw_idf(df, n), c) for df, c in counts.items())
-    return math.fsum(chain.from_iterable(values)) / size
 
 
 def xapian_idf(df: int, n: int) -> float:
@@ -68,12 +39,6 @@ def scale(okapi: float, df: int, n: int) -> float:
     if okapi <= 0:
         return 0.0
     return okapi / xapian_idf(df, n)
-
-
-def term_part(tf: int, length: int, avgdl: float, k1: float, b: float) -> float:
-    """BM25's term-frequency part, in BM25Okapi's own float order."""
-    norm = k1 * (1 - b + b * length / avgdl)
-    return tf * (k1 + 1) / (tf + norm)
 
 
 def threshold(kth_weight: float) -> float:

@@ -13,10 +13,11 @@ import itertools
 import json
 import logging
 import math
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -25,7 +26,20 @@ import xapian
 
 from retrieval.config import ShardAddress
 from retrieval.errors import UserError
-from retrieval.index.backends.base import ChunkRecord, FilterSpec, Ranked, TermStats
+from retrieval.index import okapi
+from retrieval.index.backends.base import (
+    ChunkRecord,
+    Filters,
+    Progress,
+    Ranked,
+    TermStats,
+    Topic,
+    article_mask,
+    article_times,
+    held_weight,
+    newest_first,
+    publisher_key,
+)
 from retrieval.index.backends.shards import exact
 from retrieval.index.backends.shards.schema import (
     BOOLEAN_PREFIX,
@@ -40,6 +54,7 @@ from retrieval.index.backends.shards.schema import (
 from retrieval.index.backends.shards.writer import Timeouts
 from retrieval.index.bm25 import BM25Params
 from retrieval.models import Article, Source
+from retrieval.text.analysis import indexed_text
 
 log = logging.getLogger("newsbot.shards")
 
@@ -47,6 +62,10 @@ T = TypeVar("T")
 # Candidates fetched beyond k at first; the bound decides whether more are needed.
 FIRST_MARGIN = 10
 WIDEN = 4  # each further fetch asks for this many times as many candidates
+LATEST_PAGE = 64  # documents read per fetch while looking for the newest on a topic
+# Relative room below the best co-occurrence weight Xapian reports: documents within it
+# are read and summed exactly (held_weight), as the embedded index sums them.
+COOCCURRENCE_SLACK = 1e-9
 ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
 # Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
 SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
@@ -194,6 +213,7 @@ class XapianBackend:
     params: BM25Params = field(default_factory=BM25Params)
     _mean: tuple[object, float] | None = None  # (shard generations, mean idf)
     _listing: tuple[object, list[tuple[Article, int]]] | None = None
+    _vocabulary: tuple[object, list[str]] | None = None
     _model_warned: bool = False
     _size: int = 0  # chunks, as last seen
 
@@ -208,6 +228,10 @@ class XapianBackend:
         except ArchiveUnavailable as exc:  # logged per shard; queries retry later
             log.warning("%s", exc)
 
+    def refreshed(self, progress: Progress | None = None) -> None:
+        """Shards are reopened in place (the indexer writes them): never a new backend."""
+        self.refresh()
+
     # -- statistics ------------------------------------------------------------------------
 
     def _mean_idf(self, view: View, n: int) -> float:
@@ -216,7 +240,7 @@ class XapianBackend:
         if self._mean is None or self._mean[0] != key:
             upper = BOOLEAN_PREFIX.encode()
             dfs = (t.termfreq for t in view.db.allterms() if not t.term.startswith(upper))
-            self._mean = (key, exact.mean_idf(dfs, n))
+            self._mean = (key, okapi.mean_idf(dfs, n))
         return self._mean[1]
 
     def _idfs(self, view: View, terms: set[str]) -> tuple[int, dict[str, int], dict[str, float]]:
@@ -233,24 +257,26 @@ class XapianBackend:
         dfs = {t: stats.get_termfreq(index_term(t)) for t in terms}
         held = {t: df for t, df in dfs.items() if df > 0}
         mean = None
-        if any(exact.okapi_raw_idf(df, n) < 0 for df in held.values()):
+        if any(okapi.raw_idf(df, n) < 0 for df in held.values()):
             mean = self._mean_idf(view, n)
         eps = self.params.epsilon
-        return n, held, {t: exact.okapi_idf(df, n, eps, mean) for t, df in held.items()}
+        return n, held, {t: okapi.idf(df, n, eps, mean) for t, df in held.items()}
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
         def work(view: View) -> TermStats:
-            n, _, idf = self._idfs(view, set(terms))
-            return TermStats(n, {t: idf.get(t) for t in terms}, view.partial)
+            n, dfs, idf = self._idfs(view, set(terms))
+            return TermStats(
+                n, {t: idf.get(t) for t in terms}, {t: dfs.get(t, 0) for t in terms}, view.partial
+            )
 
         return self.shards.run(work)
 
     # -- ranking -----------------------------------------------------------------------------
 
-    def top_k(self, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+    def top_k(self, terms: Sequence[str], k: int, filters: Filters) -> Ranked:
         return self.shards.run(lambda view: self._top_k(view, terms, k, filters))
 
-    def _top_k(self, view: View, terms: Sequence[str], k: int, filters: FilterSpec) -> Ranked:
+    def _top_k(self, view: View, terms: Sequence[str], k: int, filters: Filters) -> Ranked:
         uses = Counter(terms)
         n, dfs, idf = self._idfs(view, set(uses))
         if not idf or k <= 0 or n == 0:
@@ -348,12 +374,12 @@ class XapianBackend:
     ) -> tuple[float, float]:
         """BM25Okapi's score of a chunk, and the part Xapian sees (terms with idf > 0)."""
         p = self.params
-        length = stored.length
+        norm = okapi.length_norm(stored.length, p.k1, p.b, avgdl)
         score = positive = 0.0
         for term, weight in idf.items():
             tf = stored.terms.get(term)
             if tf:
-                part = weight * exact.term_part(tf, length, avgdl, p.k1, p.b) * uses[term]
+                part = okapi.term_weight(tf, norm, weight, p.k1) * uses[term]
                 score += part
                 if weight > 0:
                     positive += part
@@ -397,15 +423,173 @@ class XapianBackend:
         names = {a.publisher for a, _ in self._articles() if a.publisher}
         return sorted(names, key=str.casefold)
 
-    def sources(self, publisher: str | None = None) -> list[tuple[Article, int]]:
+    def sources(self, filters: Filters) -> list[tuple[Article, int]]:
         rows = self._articles()
-        if publisher:
-            wanted = publisher.strip().casefold()
-            rows = [r for r in rows if r[0].publisher.casefold() == wanted]
-        return rows
+        articles = [a for a, _ in rows]
+        keep = article_mask(filters, articles, article_times(articles))
+        return [rows[i] for i in keep.nonzero()[0].tolist()]
+
+    def undated(self, publisher: str | None, topic: Topic | None = None) -> int:
+        if topic is not None:
+            return self.shards.run(lambda view: len(self._undated_about(view, publisher, topic)))
+        wanted = publisher and publisher_key(publisher)
+        return sum(
+            1
+            for a, _ in self._articles()
+            if a.date is None and (not wanted or publisher_key(a.publisher) == wanted)
+        )
+
+    def _undated_about(self, view: View, publisher: str | None, topic: Topic) -> set[str]:
+        """Keys of the undated articles (from `publisher`) with a chunk covering the topic:
+        every chunk holding a topic term and no date value is read (undated ones are few)."""
+        held = [xapian.Query(index_term(t)) for t in sorted(topic.terms)]
+        if not held:
+            return set()
+        # Any date at all. Not -inf: that serialises to "", which every chunk's value
+        # (an undated chunk's is empty) is at least.
+        dated = xapian.sortable_serialise(-sys.float_info.max)
+        query = xapian.Query(
+            xapian.Query.OP_AND_NOT,
+            xapian.Query(xapian.Query.OP_OR, held),
+            xapian.Query(xapian.Query.OP_VALUE_GE, DATE_SLOT, dated),
+        )
+        for part in _filter_queries(Filters(publisher=publisher)):
+            query = xapian.Query(xapian.Query.OP_FILTER, query, part)
+        enquire = xapian.Enquire(view.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        found: set[str] = set()
+        start = 0
+        while True:
+            mset = enquire.get_mset(start, LATEST_PAGE)
+            for item in mset:
+                stored = StoredChunk.decode(item.document.get_data())
+                if topic.covers(frozenset(stored.terms)):
+                    found.add(stored.article_key)
+            if mset.size() < LATEST_PAGE:
+                return found
+            start += LATEST_PAGE
+
+    def latest(self, count: int, filters: Filters, topic: Topic | None) -> list[Article]:
+        rows = self._articles()
+        if topic is not None:
+            about = self.shards.run(lambda view: self._about(view, count, filters, topic))
+            rows = [r for r in rows if f"{r[0].file}#{r[0].position}" in about]
+        articles = [a for a, _ in rows]
+        times = article_times(articles)
+        order = newest_first(times, article_mask(filters, articles, times))
+        return [articles[i] for i in order[:count]]
+
+    def _about(self, view: View, count: int, filters: Filters, topic: Topic) -> set[str]:
+        """Keys of the newest dated articles inside the filters with a chunk covering the
+        topic: at least `count` of them (all with the date of the count-th), or all there are.
+
+        Chunks are read newest first (the date value, sorted by Xapian) only until then.
+        """
+        held = [xapian.Query(index_term(t)) for t in sorted(topic.terms)]
+        if not held:
+            return set()
+        query = xapian.Query(xapian.Query.OP_OR, held)
+        dated = xapian.sortable_serialise(-math.inf)  # any date: undated chunks have no value
+        has_date = xapian.Query(xapian.Query.OP_VALUE_GE, DATE_SLOT, dated)
+        for part in [*_filter_queries(filters), has_date]:
+            query = xapian.Query(xapian.Query.OP_FILTER, query, part)
+        enquire = xapian.Enquire(view.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        enquire.set_sort_by_value(DATE_SLOT, True)
+        found: set[str] = set()
+        last: bytes | None = None  # the date value of the count-th article found
+        start = 0
+        while True:
+            mset = enquire.get_mset(start, LATEST_PAGE)
+            for item in mset:
+                value = item.document.get_value(DATE_SLOT)
+                if last is not None and value < last:
+                    return found
+                stored = StoredChunk.decode(item.document.get_data())
+                key = stored.article_key
+                if key not in found and topic.covers(frozenset(stored.terms)):
+                    found.add(key)
+                    if len(found) == count:
+                        last = value
+            if mset.size() < LATEST_PAGE:
+                return found
+            start += LATEST_PAGE
+
+    # -- spelling evidence -------------------------------------------------------------------
+
+    def vocabulary(self) -> Sequence[str]:
+        """Every analysed term in the shards (boolean terms left out), cached per generation."""
+
+        def work(view: View) -> list[str]:
+            key = view.generations()
+            if self._vocabulary is None or self._vocabulary[0] != key:
+                upper = BOOLEAN_PREFIX.encode()
+                terms = [
+                    t.term.decode() for t in view.db.allterms() if not t.term.startswith(upper)
+                ]
+                self._vocabulary = (key, terms)
+            return self._vocabulary[1]
+
+        return self.shards.run(work)
+
+    def cooccurrence(self, term: str, weights: Mapping[str, float]) -> float:
+        """Xapian finds the chunks holding `term` with the most of `weights` (one point per
+        term held, scaled by its weight); those within COOCCURRENCE_SLACK of the best are
+        read and summed exactly."""
+
+        def work(view: View) -> float:
+            positive = {t: w for t, w in weights.items() if w > 0}
+            anchor = xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(index_term(term)), 0)
+            parts = [
+                xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(index_term(t)), w)
+                for t, w in positive.items()
+            ]
+            query = anchor
+            if parts:
+                query = xapian.Query(
+                    xapian.Query.OP_AND_MAYBE, anchor, xapian.Query(xapian.Query.OP_OR, parts)
+                )
+            enquire = xapian.Enquire(view.db)
+            enquire.set_query(query)
+            enquire.set_weighting_scheme(xapian.CoordWeight())
+            first = enquire.get_mset(0, 1)
+            if first.empty():
+                return 0.0
+            if len(positive) == len(weights):  # else every chunk is summed: no bound holds
+                best = next(iter(first)).weight
+                if best <= 0:
+                    return 0.0
+                enquire.set_cutoff(0, best * (1 - COOCCURRENCE_SLACK))
+            found = 0.0
+            for item in enquire.get_mset(0, view.db.get_doccount()):
+                stored = StoredChunk.decode(item.document.get_data())
+                found = max(found, held_weight(stored.terms, weights))
+            return found
+
+        return self.shards.run(work)
+
+    def indexed_texts(self, term: str, count: int) -> list[str]:
+        """Every chunk holding the term is read to find the first `count` in corpus order
+        (the shards keep no order Xapian could sort by); fine for the rare terms
+        misspellings are near, costly for a term in very many chunks."""
+
+        def work(view: View) -> list[str]:
+            enquire = xapian.Enquire(view.db)
+            enquire.set_query(xapian.Query(index_term(term)))
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            stored = [
+                StoredChunk.decode(item.document.get_data())
+                for item in enquire.get_mset(0, view.db.get_doccount())
+            ]
+            stored.sort(key=StoredChunk.order)
+            return [indexed_text(s.text, s.headline, s.section) for s in stored[:count]]
+
+        return self.shards.run(work)
 
 
-def _filter_queries(filters: FilterSpec) -> list[xapian.Query]:
+def _filter_queries(filters: Filters) -> list[xapian.Query]:
     """Boolean queries for the filters: the publisher's term, the date value's range.
 
     A chunk without a date has no value, so it is outside every date bound.

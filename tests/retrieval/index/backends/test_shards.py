@@ -8,7 +8,7 @@ from corpora import COMMON, embedded, queries, read, write_corpus
 
 from retrieval.answering.filters import NO_FILTERS
 from retrieval.config import parse_shard as parse_address
-from retrieval.index.backends.shards import exact
+from retrieval.index import okapi
 from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
 from retrieval.index.bm25 import BM25Params
@@ -56,7 +56,7 @@ def test_generated_text_matches_the_embedded_index(shard_servers, tmp_path, coun
     backend = open_backend(servers, params)
     df = np.diff(index.indptr)
     common = [index.vocabulary[analyze(w)[0]] for w in COMMON]
-    floored = [t for t in common if exact.okapi_raw_idf(int(df[t]), index.size) < 0]
+    floored = [t for t in common if okapi.raw_idf(int(df[t]), index.size) < 0]
     assert floored, "the corpus must hold terms in more than half of the chunks"
     same_order = 0
     qs = [analyze(" ".join(q)) for q in queries(60)]

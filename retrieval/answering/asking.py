@@ -1,0 +1,127 @@
+"""Where a question goes: analysed once, ranked by the backend, answered or abstained on.
+
+`analyse` turns text into the one `Query` value (typos corrected where the
+corpus supports it); `search` returns ranked passages; `ask` picks extractive
+snippets from different articles, or says why none answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import replace
+
+from retrieval.answering.correction import correct
+from retrieval.answering.freshness import freshen, topic_of, wants_recent
+from retrieval.answering.question import Query, QuestionError, analyse, check_text
+from retrieval.answering.selection import choose, stands_alone
+from retrieval.answering.snippets import Candidate, best_snippet, coverage
+from retrieval.config import AnswersConfig
+from retrieval.index.backends.base import Backend, ChunkRecord, Filters
+from retrieval.models import Answer, Hit, Reply
+from retrieval.text.analysis import spans
+
+NO_TOPIC = (
+    "Name what you want the latest on, for example: what is the latest on the "
+    "night trams? (For the newest articles on anything, use latest.)"
+)
+
+
+def analysed(backend: Backend, text: str) -> Query:
+    """The question analysed once against the backend's statistics (one round of them),
+    its typos corrected where the corpus supports it; QuestionError if unusable."""
+    stats = backend.term_stats([t for t, _, _ in spans(check_text(text))])
+    return correct(analyse(text, stats.idf.get, stats.size), backend)
+
+
+def as_query(backend: Backend, question: str | Query) -> Query:
+    return question if isinstance(question, Query) else analysed(backend, question)
+
+
+def search(backend: Backend, query: Query, top: int, filters: Filters) -> list[Hit]:
+    """Ranked passages for a query, best first (BM25 alone, whatever the words)."""
+    ranked = backend.top_k(query.terms, top, filters)
+    return [
+        Hit(r.id, s, r.text, r.source, ranked.partial)
+        for r, s in zip(ranked.chunks, ranked.scores, strict=True)
+    ]
+
+
+def ask(backend: Backend, cfg: AnswersConfig, question: str | Query, filters: Filters) -> Reply:
+    """Answer with extractive snippets from different articles, or abstain.
+
+    A question that asks for the latest news is searched without its recency
+    words, and its answers are ranked newer first (see freshness). A reply to a
+    corrected question says how it was read.
+    """
+    recent = isinstance(question, str) and wants_recent(question)
+    if recent:
+        try:
+            topic = analysed(backend, topic_of(question))
+        except QuestionError:
+            raise QuestionError(NO_TOPIC) from None
+        question = replace(topic, text=question.strip())
+    query = as_query(backend, question)
+    reply = answer(backend, cfg, query, filters, recent)
+    if query.corrected is None:
+        return reply
+    return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
+
+
+def answer(
+    backend: Backend, cfg: AnswersConfig, query: Query, filters: Filters, recent: bool
+) -> Reply:
+    """The answers to an analysed question (newer first when `recent`), or why none."""
+    ranked = backend.top_k(query.terms, cfg.candidates, filters)
+    records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
+    candidates = [
+        Candidate(r.id, r.article, s, r.text, r.headline, r.terms)
+        for r, s in zip(ranked.chunks, ranked.scores, strict=True)
+    ]
+    strong = [c for c in candidates if coverage(query, c.terms) >= cfg.min_coverage]
+    if not strong or query.unseen_share >= cfg.max_unseen:
+        reason = abstain_reason(query, candidates)
+        return Reply(
+            query.text, False, reason=reason, partial=ranked.partial, missing=query.missing
+        )
+    top = strong[0].score
+    headlines: dict[Hashable, frozenset[str]] = {}
+    snippets = []
+    for c in strong:
+        if c.article not in headlines:
+            headlines[c.article] = frozenset(t for t, _, _ in spans(c.headline))
+        snippet = best_snippet(query, c, top, headlines[c.article])
+        if snippet is not None:
+            snippets.append((snippet, c))
+    snippets.sort(key=lambda pair: -pair[0].score)
+    if recent and snippets:
+        # Newer first only among the snippets that answer as well as the best one:
+        # in "who was recently indicted?" the word describes the event asked about.
+        best = snippets[0][0]
+        able, rest = [], []
+        for pair in snippets:
+            (able if stands_alone(pair[0], best) else rest).append(pair)
+        dates = [records[c.chunk].source.date for _, c in able]
+        snippets = freshen(able, dates, cfg.recency_half_life_hours) + rest
+    answers = tuple(
+        Answer(
+            text=choice.candidate.text[choice.snippet.start : choice.snippet.end],
+            marks=choice.snippet.marks,
+            passage=choice.candidate.text,
+            score=round(choice.candidate.score, 4),
+            source=records[choice.candidate.chunk].source,
+            section=records[choice.candidate.chunk].section,
+            start=choice.snippet.start,
+            also=tuple(records[c.chunk].source for c in choice.also),
+        )
+        for choice in choose(snippets, cfg.count)
+    )
+    return Reply(query.text, bool(answers), answers, partial=ranked.partial)
+
+
+def abstain_reason(query: Query, candidates: Sequence[Candidate]) -> str:
+    """Why no answer, in the reader's words: what the corpus never mentions, or too little."""
+    if query.missing:
+        return f"The indexed articles never mention: {', '.join(query.missing)}."
+    if not candidates:
+        return "No indexed article matches this question."
+    return "No indexed article covers enough of this question to answer it."
