@@ -138,7 +138,9 @@ class NewsBot(commands.Bot):
                 continue
             if fresh is not None:
                 self.engine = fresh
-                log.info("index updated: %d chunks", fresh.size)
+                log.info(
+                    "index updated: %d chunks", fresh.size
+                )
 
     async def sync_commands(self) -> None:
         """To the configured guilds (instant), or globally when none are listed."""

@@ -20,7 +20,8 @@ MISSING: Any = object()  # no content given (content=None, given, clears an edit
 
 INVALID_FORM_BODY = 50035  # Discord's code for a message it refuses as malformed
 WITHHELD = (
-    "I can't post this reply: it contained something that must never be posted. It has been logged."
+    "I can't post this reply: it contained something that must never be posted. "
+    "It has been logged."
 )
 
 
