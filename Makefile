@@ -29,8 +29,8 @@ ask: $(RUNTIME)
 	$(BIN)/newsbot ask "$(Q)"
 
 test: $(DEV)
-	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/ruff check --no-cache .
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/pytest -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -6,9 +6,10 @@
 Writes a seeded folder of aggregator pages (a main article with a glued publisher line,
 furniture, and related entries, like the pages newsbot was built for) to a temporary
 folder, then times `Engine.from_config` on it with the given number of worker processes,
-a restart on the unchanged folder (load the saved index, answer a first question), and a
-change of one file (re-read it, rebuild and save the index, answer). Then the same for a
-folder of saved web pages (.html as a browser saves them: head with <meta> and JSON-LD,
+a restart on the unchanged folder (map the saved segments, answer a first question), and
+one file added (the next refresh indexes it as a new segment; the next question finds
+it). Then the same for a folder of saved web pages (.html as a browser saves them: head
+with <meta> and JSON-LD,
 scripts, cookie banner, navigation, the article, related links, comments, footer), so that
 pages/s can be compared between the two readers. Peak memory is the whole pipeline's: the
 resident memory of this process and of its worker processes together, sampled every 20 ms,
@@ -36,6 +37,7 @@ import synthetic
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config
+from retrieval.index import upkeep
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -82,6 +84,13 @@ class TreePeak:
         self._thread.join()
         self.peak -= self.base
 
+
+# A page added to the indexed folder, with words no generated page uses.
+LATE_PAGE = (
+    "Zeppelin mooring mast reopens\n\nHarbour Herald\n\n"
+    "The zeppelin mooring mast on the quay reopened on Monday after repairs to its winch.\n"
+)
+LATE_QUESTION = "When did the zeppelin mooring mast reopen?"
 
 PUBLISHERS = ["Telegraph", "The Guardian", "Harbour Herald", "Axios", "The Hill", "Yahoo"]
 
@@ -198,14 +207,16 @@ def run(
     restarted = Engine.from_config(config)
     restarted.ask(question)
     restart_s = time.perf_counter() - start
-    # One changed file: re-read it, rebuild the index, save, answer.
-    page = min(corpus.iterdir())
-    page.write_text(page.read_text(encoding="utf-8") + "\nA late paragraph.\n", "utf-8")
+    # One file added to the folder: the next refresh writes it as one small segment
+    # (nothing else is re-read or re-indexed), and the next query finds it.
+    (corpus / "late_breaking.txt").write_text(LATE_PAGE, encoding="utf-8")
     start = time.perf_counter()
     refreshed = restarted.refreshed()
     assert refreshed is not None
-    refreshed.ask(question)
+    reply = refreshed.ask(LATE_QUESTION)
     change_s = time.perf_counter() - start
+    assert reply.answered and reply.answers[0].source.file == "late_breaking.txt", reply
+    upkeep.settle()
     return {
         "pages": pages,
         "articles": articles,

@@ -22,6 +22,7 @@ from bot.formatting import notice
 from bot.outgoing import guarded
 from bot.token import shows_token
 from retrieval.answering.engine import Engine, Filters
+from retrieval.answering.names import match_names
 from retrieval.config import BotConfig
 from retrieval.errors import UserError
 from retrieval.reading.ingest import CorpusError
@@ -39,6 +40,11 @@ EXTENSIONS = (
 OUR_FAULT = (
     "Something went wrong on our side while answering. It has been logged; please try again."
 )
+TOO_SLOW = "The archive is slow to answer right now; please try again in a minute."
+
+
+class EngineTimeout(UserError):
+    """An engine call outlived bot.engine_timeout_seconds: the message is the reply."""
 
 
 def intents_for(settings: BotConfig) -> discord.Intents:
@@ -70,6 +76,7 @@ class NewsBot(commands.Bot):
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-search")
         self._tasks: list[asyncio.Task[None]] = []
         self._views: collections.deque[discord.ui.View] = collections.deque()
+        self.publisher_names: list[str] = []  # autocomplete's cache (refresh_publishers)
         self.connected = False
         self.disconnected_since: float | None = time.time()
         self.tree.on_error = self.on_app_command_error
@@ -78,6 +85,7 @@ class NewsBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self._warn_about_message_content()
+        await self.refresh_publishers()
         await self.sync_commands()
         if self.engine.config.index.poll_seconds > 0:
             self._tasks.append(asyncio.create_task(self.watch_corpus(), name="newsbot-watch"))
@@ -129,7 +137,8 @@ class NewsBot(commands.Bot):
         while not self.is_closed():
             await asyncio.sleep(interval)
             try:
-                fresh = await self.run_engine(self.engine.refreshed)
+                # Unbounded: a rebuild takes as long as it takes, and no reply waits on it.
+                fresh = await self.run_engine(self.engine.refreshed, bounded=False)
             except CorpusError as exc:
                 log.warning("corpus unavailable, still serving the last index: %s", exc)
                 continue
@@ -141,6 +150,14 @@ class NewsBot(commands.Bot):
                 log.info(
                     "index updated: %d chunks", fresh.size
                 )
+            await self.refresh_publishers()  # shards change under a refresh that returns None
+
+    async def refresh_publishers(self) -> None:
+        """Reload autocomplete's publisher names, off the loop; keep the old ones on failure."""
+        try:
+            self.publisher_names = await self.run_engine(self.engine.publishers)
+        except Exception as exc:  # the archive unavailable, say: names refresh next poll
+            log.warning("publisher names not refreshed: %s", exc)
 
     async def sync_commands(self) -> None:
         """To the configured guilds (instant), or globally when none are listed."""
@@ -174,10 +191,21 @@ class NewsBot(commands.Bot):
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
-    async def run_engine(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking engine call in the worker threads, never on the event loop."""
+    async def run_engine(self, fn: Callable[..., T], *args: Any, bounded: bool = True) -> T:
+        """Run a blocking engine call in the worker threads, never on the event loop.
+
+        EngineTimeout (a helpful reply) after bot.engine_timeout_seconds unless not
+        `bounded`. The thread finishes on its own (shard exchanges are bounded); the
+        loop never waits for it.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+        future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
+        limit = self.settings.engine_timeout_seconds if bounded else None
+        try:
+            return await asyncio.wait_for(future, limit)
+        except TimeoutError:
+            log.warning("%s gave no answer within %s s", getattr(fn, "__name__", fn), limit)
+            raise EngineTimeout(TOO_SLOW) from None
 
     def track(self, view: discord.ui.View | None) -> None:
         """Keep at most `bot.max_live_views` reply views listening; the oldest stop first.
@@ -202,11 +230,11 @@ class NewsBot(commands.Bot):
         return f"{dates} · {n} undated article{'s' * (n != 1)} left out" if n else dates
 
     def publisher_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete for publisher options: every publisher, or those the engine matches
-        to what was typed (the rule the commands resolve by)."""
-        engine = self.engine
+        """Autocomplete for publisher options: every publisher, or those matching what was
+        typed (the rule the commands resolve by), from the cache: it never waits."""
+        names = self.publisher_names
         token = self.http.token or ""
-        found = engine.publisher_matches(current) if current.strip() else engine.publishers()
+        found = match_names(current, names) if current.strip() else names
         names = [n for n in found if not shows_token(token, n)]
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
 

@@ -124,6 +124,8 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     """The answer card: answering sentence in bold terms, its context, and its source."""
     if not reply.answered:
         return abstain_embed(reply)
+    if reply.newest:
+        return newest_embed(reply)
     answer = reply.answers[index]
     embed = discord.Embed(
         title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
@@ -152,6 +154,25 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
             text=f"Answer {index + 1} of {len(reply.answers)}, each from another article"
         )
     return embed
+
+
+def newest_embed(reply: Reply) -> discord.Embed:
+    """A question about the news in general: the newest stories, one line each."""
+    per_story = DESCRIPTION_LIMIT // max(1, len(reply.newest)) - 2
+    lines = []
+    for source in reply.newest:
+        headline = source.headline or "(untitled)"
+        tail = " · ".join(x for x in (source.publisher, _source_when(source)) if x)
+        line = f"{headline} · {tail}" if tail else headline
+        lines.append(fit(line, per_story, [(0, len(headline))]))
+    embed = discord.Embed(title=NEWEST_TITLE, description="\n".join(lines), colour=COLOUR)
+    embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
+    embed.set_footer(text=NEWEST_TIP)
+    return embed
+
+
+NEWEST_TITLE = "The newest stories"
+NEWEST_TIP = "/latest lists more; /latest with a topic, the newest on it"
 
 
 def correction_line(corrected: str | None, marks: Sequence[tuple[int, int]] = ()) -> str:

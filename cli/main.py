@@ -341,6 +341,7 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
         )
         return 0
     embedded = EmbeddedBackend.open(config, progress=_progress_bar())
+    embedded.settle()  # a merge the update started finishes before the command ends
     where = (
         store.location(config.index.path, config.corpus)
         if config.index.persist

@@ -86,6 +86,10 @@ def _reply_body(reply: Reply, ansi: bool, now: datetime | None = None) -> str:
     """Each answer, the sentences around it, its source; or why none."""
     if not reply.answered:
         return f"No answer in the indexed articles. {reply.reason}".strip()
+    if reply.newest:
+        return "The newest stories:\n" + "\n".join(
+            f"{n}. {source_line(s)}" for n, s in enumerate(reply.newest, start=1)
+        )
     count = len(reply.answers)
     blocks = [f"{count} answer{'s' * (count != 1)}:"]
     for n, answer in enumerate(reply.answers, start=1):
@@ -144,6 +148,8 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         out["never_mentioned"] = list(reply.missing)
     if reply.partial:  # only then: part of the archive (a shard) did not answer
         out["partial"] = True
+    if reply.newest:  # only then: a question about the news, answered with the newest stories
+        out["newest"] = [source_json(s) for s in reply.newest]
     return out
 
 

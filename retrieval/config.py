@@ -91,11 +91,13 @@ class IndexConfig:
     poll_seconds: float = 30.0
     workers: int = 2
     memory_mb: int = 256  # RAM buffer for indexing (retrieval/index/segments.py)
+    merge_factor: int = 8  # neighbouring segments of one size tier merged at once (updates.py)
 
     def check(self) -> None:
         _require(self.poll_seconds >= 0, "index.poll_seconds", "a number >= 0 (0: no polling)")
         _require(1 <= self.workers <= 64, "index.workers", "an integer from 1 to 64")
         _require(16 <= self.memory_mb <= 65536, "index.memory_mb", "an integer from 16 to 65536")
+        _require(2 <= self.merge_factor <= 100, "index.merge_factor", "an integer from 2 to 100")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class BotConfig:
     view_timeout_seconds: float = 900.0
     max_live_views: int = 1000
     workers: int = 2
+    engine_timeout_seconds: float = 20.0
 
     def check(self) -> None:
         _require(self.cooldown_uses >= 1, "bot.cooldown_uses", "an integer >= 1")
@@ -124,6 +127,7 @@ class BotConfig:
         _require(self.view_timeout_seconds > 0, "bot.view_timeout_seconds", "a number > 0")
         _require(self.max_live_views >= 1, "bot.max_live_views", "an integer >= 1")
         _require(1 <= self.workers <= 32, "bot.workers", "an integer from 1 to 32")
+        _require(self.engine_timeout_seconds > 0, "bot.engine_timeout_seconds", "a number > 0")
 
 
 BACKENDS = ("embedded", "xapian")
@@ -160,6 +164,9 @@ def parse_shard(text: str) -> ShardAddress:
 @dataclass(frozen=True)
 class XapianConfig:
     shards: tuple[str, ...] = ()
+    # The folder each shard's server serves, as the indexer sees it (one per shard, in the
+    # same order): `newsbot index` builds there and switches atomically. Empty: write `shards`.
+    folders: tuple[str, ...] = ()
     connect_timeout_seconds: float = 1.0
     timeout_seconds: float = 2.0
     retry_seconds: float = 5.0
@@ -172,6 +179,11 @@ class XapianConfig:
                 raise ConfigError(f"config key 'xapian.shards[{i}]': {exc}") from None
         if len(set(self.shards)) != len(self.shards):
             raise ConfigError("config key 'xapian.shards': a shard is listed twice")
+        _require(
+            not self.folders or len(self.folders) == len(self.shards),
+            "xapian.folders",
+            "one folder per shard, in the order of xapian.shards (or none)",
+        )
         _require(self.connect_timeout_seconds > 0, "xapian.connect_timeout_seconds", "a number > 0")
         _require(self.timeout_seconds > 0, "xapian.timeout_seconds", "a number > 0")
         _require(self.retry_seconds >= 0, "xapian.retry_seconds", "a number >= 0")
@@ -179,12 +191,19 @@ class XapianConfig:
     def addresses(self) -> list[ShardAddress]:
         return [parse_shard(s) for s in self.shards]
 
+    def write_targets(self) -> list[ShardAddress]:
+        """Where `newsbot index` writes each shard: its folder, else its address."""
+        if self.folders:
+            return [ShardAddress(path=Path(f).expanduser()) for f in self.folders]
+        return self.addresses()
+
     def resolved(self, base: Path) -> XapianConfig:
         """Shard folders made absolute, relative to the config file's folder."""
         shards = tuple(
             str(a) if a.remote else str((base / a.path).resolve()) for a in self.addresses()
         )
-        return dataclasses.replace(self, shards=shards)
+        folders = tuple(str((base / Path(f).expanduser()).resolve()) for f in self.folders)
+        return dataclasses.replace(self, shards=shards, folders=folders)
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,11 @@ def test_the_engine_never_imports_discord_or_the_terminal():
             name
             for node in ast.walk(tree)
             for name in (
-                [a.name for a in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
             )
         ]
         assert not any(n.split(".")[0] in {"discord", "aiohttp", "cli", "bot"} for n in names), path
@@ -84,7 +87,11 @@ def test_newsbot_ask_never_imports_discord(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"NEWSBOT_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+        env={
+            "NEWSBOT_CONFIG": str(config),
+            "PATH": "/usr/bin:/bin",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -30,7 +30,7 @@ EMPTY_MENTION = (
 
 def card(reply: Reply, owner_id: int, timeout: float) -> tuple[discord.Embed, AnswerView | None]:
     """The answer card and its buttons (none when there is nothing to page or show)."""
-    view = AnswerView(reply, owner_id, timeout) if reply.answered else None
+    view = AnswerView(reply, owner_id, timeout) if reply.answers else None
     return answer_embed(reply), view
 
 
@@ -56,13 +56,17 @@ class Ask(commands.Cog):
         filters = parse_filters(None, since, until)  # FilterError -> a helpful reply
         timeout = self.bot.settings.view_timeout_seconds
 
-        def render(reply: Reply) -> tuple[discord.Embed, AnswerView | None]:
-            embed, view = card(reply, interaction.user.id, timeout)
-            return with_note([embed], self.bot.date_note(filters))[0], view
+        engine = self.bot.engine
 
-        await self.bot.deliver(
-            interaction, lambda: self.bot.engine.ask(clean_question(question), filters), render
-        )
+        def work() -> tuple[Reply, str]:
+            return engine.ask(clean_question(question), filters), self.bot.date_note(filters)
+
+        def render(found: tuple[Reply, str]) -> tuple[discord.Embed, AnswerView | None]:
+            reply, note = found
+            embed, view = card(reply, interaction.user.id, timeout)
+            return with_note([embed], note)[0], view
+
+        await self.bot.deliver(interaction, work, render)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

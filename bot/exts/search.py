@@ -42,22 +42,24 @@ class Search(commands.Cog):
         if await self.bot.cooled_down(interaction):
             return
         engine = self.bot.engine
-        # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
-        name = engine.resolve_publisher(publisher) if publisher else None
-        filters = parse_filters(name, since, until)
         top = limit or self.bot.settings.search_limit
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        def work() -> tuple[Query, list[Hit]]:
+        def work() -> tuple[Query, list[Hit], str | None, str]:
+            # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
+            name = engine.resolve_publisher(publisher) if publisher else None
+            filters = parse_filters(name, since, until)
             read = engine.analyse(clean_question(query))
-            return read, engine.search(read, top, filters)
+            return read, engine.search(read, top, filters), name, self.bot.date_note(filters)
 
-        def render(found: tuple[Query, list[Hit]]) -> tuple[discord.Embed, discord.ui.View | None]:
-            read, hits = found
+        def render(
+            found: tuple[Query, list[Hit], str | None, str],
+        ) -> tuple[discord.Embed, discord.ui.View | None]:
+            read, hits, name, note = found
             pages = search_embeds(
                 query, hits, size, name, read.corrected, read.corrected_marks, read.weights
             )
-            pages = with_note(pages, self.bot.date_note(filters))
+            pages = with_note(pages, note)
             if not hits:
                 return pages[0], None
             return pages[0], SearchView(pages, hits, interaction.user.id, timeout)

@@ -11,6 +11,7 @@ from bot.exts.ask import SINCE_HELP, UNTIL_HELP
 from bot.formatting import sources_embeds, with_note
 from bot.views import paged
 from retrieval.answering.filters import parse_filters
+from retrieval.models import Article
 
 
 class Sources(commands.Cog):
@@ -29,16 +30,22 @@ class Sources(commands.Cog):
         until: str | None = None,
     ) -> None:
         engine = self.bot.engine
-        # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
-        name = engine.resolve_publisher(publisher) if publisher else None
-        filters = parse_filters(name, since, until)
-        rows = engine.sources(filters)
         size, timeout = self.bot.settings.page_size, self.bot.settings.view_timeout_seconds
 
-        pages = with_note(sources_embeds(rows, size, name), self.bot.date_note(filters))
-        await self.bot.deliver(
-            interaction, lambda: pages, lambda p: paged(p, interaction.user.id, timeout)
-        )
+        def work() -> tuple[list[tuple[Article, int]], str | None, str]:
+            # UnknownPublisherError (unknown or ambiguous) and FilterError -> a helpful reply
+            name = engine.resolve_publisher(publisher) if publisher else None
+            filters = parse_filters(name, since, until)
+            return engine.sources(filters), name, self.bot.date_note(filters)
+
+        def render(
+            found: tuple[list[tuple[Article, int]], str | None, str],
+        ) -> tuple[discord.Embed, discord.ui.View | None]:
+            rows, name, note = found
+            pages = with_note(sources_embeds(rows, size, name), note)
+            return paged(pages, interaction.user.id, timeout)
+
+        await self.bot.deliver(interaction, work, render)
 
     @sources.autocomplete("publisher")
     async def publisher_autocomplete(

@@ -11,25 +11,29 @@ from collections.abc import Hashable, Sequence
 from dataclasses import replace
 
 from retrieval.answering.correction import correct
-from retrieval.answering.freshness import freshen, topic_of, wants_recent
+from retrieval.answering.freshness import freshen, news_request, topic_of, wants_recent
 from retrieval.answering.question import Query, QuestionError, analyse, check_text
 from retrieval.answering.selection import choose, stands_alone
 from retrieval.answering.snippets import Candidate, best_snippet, coverage
 from retrieval.config import AnswersConfig
-from retrieval.index.backends.base import Backend, ChunkRecord, Filters
+from retrieval.index.backends.base import Backend, ChunkRecord, Filters, source_of
 from retrieval.models import Answer, Hit, Reply
 from retrieval.text.analysis import spans
+from retrieval.text.normalize import plain_question
 
 NO_TOPIC = (
     "Name what you want the latest on, for example: what is the latest on the "
     "night trams? (For the newest articles on anything, use latest.)"
 )
+# Stories listed for "What is the latest news?": a screenful; `latest` pages through more.
+NEWEST_STORIES = 5
 
 
 def analysed(backend: Backend, text: str) -> Query:
     """The question analysed once against the backend's statistics (one round of them),
     its typos corrected where the corpus supports it; QuestionError if unusable."""
-    stats = backend.term_stats([t for t, _, _ in spans(check_text(text))])
+    words = plain_question(check_text(text)).text  # what analyse reads: no links or markup
+    stats = backend.term_stats([t for t, _, _ in spans(words)])
     return correct(analyse(text, stats.idf.get, stats.size), backend)
 
 
@@ -50,21 +54,36 @@ def ask(backend: Backend, cfg: AnswersConfig, question: str | Query, filters: Fi
     """Answer with extractive snippets from different articles, or abstain.
 
     A question that asks for the latest news is searched without its recency
-    words, and its answers are ranked newer first (see freshness). A reply to a
-    corrected question says how it was read.
+    words, and its answers are ranked newer first (see freshness); one about the
+    news in general ("What is the latest news?") is answered with the newest
+    stories. A reply to a corrected question says how it was read.
     """
-    recent = isinstance(question, str) and wants_recent(question)
+    # What the words ask, without links or markup ("example.org/latest" asks nothing).
+    words = plain_question(check_text(question)).text if isinstance(question, str) else ""
+    news = news_request(words) if words else None
+    if news is not None and not news.topic:
+        return newest(backend, words, filters)
+    recent = news is not None or bool(words and wants_recent(words))
     if recent:
         try:
-            topic = analysed(backend, topic_of(question))
+            topic = analysed(backend, news.topic if news else topic_of(words))
         except QuestionError:
             raise QuestionError(NO_TOPIC) from None
-        question = replace(topic, text=question.strip())
+        question = replace(topic, text=words)
     query = as_query(backend, question)
     reply = answer(backend, cfg, query, filters, recent)
     if query.corrected is None:
         return reply
     return replace(reply, corrected=query.corrected, corrected_marks=query.corrected_marks)
+
+
+def newest(backend: Backend, asked: str, filters: Filters) -> Reply:
+    """The reply to a question about the news in general: the newest stories."""
+    articles = backend.latest(NEWEST_STORIES, filters, None)
+    if not articles:
+        reason = "No indexed article has a date, so none is the newest."
+        return Reply(asked, False, reason=reason)
+    return Reply(asked, True, newest=tuple(source_of(a) for a in articles))
 
 
 def answer(

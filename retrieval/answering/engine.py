@@ -17,7 +17,6 @@ from retrieval.answering.question import Query, QuestionError
 from retrieval.config import Config
 from retrieval.index.backends import opening
 from retrieval.index.backends.base import Backend, Progress, source_of
-from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.models import Article, Hit, Reply
 
 if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
@@ -42,7 +41,7 @@ class Engine:
     @classmethod
     def from_articles(cls, articles: Sequence[Article], config: Config) -> Engine:
         """An engine over articles in memory (no corpus folder, nothing saved)."""
-        return cls(config, EmbeddedBackend.from_articles(articles, config))
+        return cls(config, opening.in_memory(articles, config))
 
     def refreshed(self, progress: Progress | None = None) -> Engine | None:
         """A new engine when the index changed and was rebuilt; else None (unchanged, or

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -31,6 +32,45 @@ _RECENT = re.compile(
     r"currently|up\s+to\s+date|breaking|just\s+in)\b",
     re.IGNORECASE,
 )
+
+
+_WHEN = (
+    r"(?:\s+(?:today|tonight|now|right\s+now|so\s+far|lately|recently|this\s+(?:morning|"
+    r"afternoon|evening|week|month)|in\s+the\s+news|out\s+there))?"
+)
+_WHAT = (
+    r"(?:what(?:['’]?s|\s+is|\s+are|\s+has|\s+have)?\s+|any\s+|anything\s+|is\s+there\s+any\s+)?"
+)
+_STORIES = r"(?:news|stories|headlines|updates?)"
+_LATE = r"(?:latest|newest|breaking|top|recent|new|big)"
+# The whole question asks for the news and nothing else: no topic left to search.
+_NEWS_WIDE = re.compile(
+    rf"^\s*(?:(?:tell|give|show)\s+me\s+)?{_WHAT}(?:the\s+)?"
+    rf"(?:{_LATE}(?:\s+{_STORIES})?|{_STORIES}|new|happening|going\s+on"
+    rf"|(?:has\s+)?happened|is\s+happening){_WHEN}\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+# News on a topic: "Any news on the night trams?", "What's new with Ice?".
+_NEWS_ON = re.compile(
+    rf"^\s*(?:(?:tell|give|show)\s+me\s+)?{_WHAT}(?:the\s+)?(?:{_LATE}\s+)?"
+    rf"(?:{_STORIES}|new)\s+(?:on|about|regarding|with|from|in)\s+(?P<topic>.+?)\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NewsRequest:
+    """A question about the news: the newest stories, or the latest on `topic`."""
+
+    topic: str = ""  # "" for the news in general
+
+
+def news_request(question: str) -> NewsRequest | None:
+    """The news request a question is, or None for any other question."""
+    if _NEWS_WIDE.match(question):
+        return NewsRequest()
+    on = _NEWS_ON.match(question)
+    return NewsRequest(on["topic"]) if on else None
 
 
 def wants_recent(question: str) -> bool:

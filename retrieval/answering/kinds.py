@@ -83,13 +83,6 @@ _AFTER_NAME = re.compile(  # used with match(sentence, end): anchored at the nam
 )
 # Before the name: "Defence Secretary John Healey", "EU foreign policy chief Kaja Kallas".
 _BEFORE_NAME = re.compile(rf"\b{_ROLE}\.?\s+(?:[A-Z][\w'’.-]*\s+){{0,2}}$", re.IGNORECASE)
-# A role as the subject, referring back by pronoun: "Brussels' foreign affairs chief said she…".
-_ROLE_SUBJECT = re.compile(
-    rf"^(?:the\s+|[A-Z][\w.&-]*(?:'s|’s|s'|’)\s+)(?:[\w'’-]+\s+){{0,3}}{_ROLE}\b"
-    r"(?=.*\b(?:she|he|her|his)\b)",
-    re.IGNORECASE,
-)
-
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -135,11 +128,6 @@ def identifies(sentence: str, name_spans: list[tuple[int, int]]) -> bool:
         if _AFTER_NAME.match(sentence, end) or _BEFORE_NAME.search(sentence[:start]):
             return True
     return False
-
-
-def refers_by_role(sentence: str) -> bool:
-    """A sentence whose subject is a role that a pronoun ties back to someone named earlier."""
-    return bool(_ROLE_SUBJECT.match(sentence))
 
 
 def holds_answer(kind: Kind, sentence: str, question: str) -> float:

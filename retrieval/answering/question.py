@@ -15,6 +15,7 @@ from retrieval.answering.kinds import Kind, question_kind
 from retrieval.errors import UserError
 from retrieval.index import okapi
 from retrieval.text.analysis import spans
+from retrieval.text.normalize import plain_question
 
 MAX_QUESTION_CHARS = 1000
 
@@ -36,6 +37,7 @@ class Query:
     spans: tuple[tuple[int, int], ...] = ()  # where each of `terms` was typed in `text`
     corrected: str | None = None  # the question as read after spelling correction
     corrected_marks: tuple[tuple[int, int], ...] = ()  # the corrected words' spans in it
+    links: tuple[str, ...] = ()  # links the message held, kept aside (not words)
 
     @property
     def mass(self) -> float:
@@ -66,14 +68,23 @@ def check_text(text: str) -> str:
 
 
 def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query:
-    """Analyse a question against an index (its `idf` lookup and size), in one pass."""
-    text = check_text(text)
-    found = list(spans(text))
-    if not found and not any(ch.isalnum() for ch in text):
+    """Analyse a question against an index (its `idf` lookup and size), in one pass.
+
+    The question is first its words (`plain_question`: no links, code, spoilers, emoji
+    or markup). A decorated aside is no part of it: in bold, italic, underlined or
+    quoted text, words the corpus never mentions are dropped, not reported missing
+    ("**bold** > quote who is kaja kallas" asks who Kaja Kallas is), and a decorated run
+    left with no word the corpus knows does not count towards the question's kind, unless
+    only it says what is asked ("**Who** chaired the meeting?").
+    """
+    plain = plain_question(check_text(text))
+    text = plain.text
+    if not any(c.isalpha() or c.isdigit() for c in text):
         raise QuestionError(
-            "That question has no words in it, only symbols; ask about a person, place "
-            "or event, for example: Who chaired the meeting?"
+            "That message has no words to ask about (only links, code or emoji); ask in "
+            "words, for example: What did Kaja Kallas say?"
         )
+    found, aside = _asked(list(spans(text)), plain.decorated, idf)
     if not found:
         raise QuestionError(
             "That question has only very common words; name what you are asking about, "
@@ -96,6 +107,48 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
         weights,
         frozenset(unseen),
         tuple(missing),
-        question_kind(text),
+        _kind(text, aside),
         tuple((start, end) for _, start, end in found),
+        links=plain.links,
     )
+
+
+Found = list[tuple[str, int, int]]  # (term, start, end) as analysis finds them
+
+
+def _asked(
+    found: Found, decorated: tuple[tuple[int, int], ...], idf: Callable[[str], float | None]
+) -> tuple[Found, list[tuple[int, int]]]:
+    """The terms asked about, and the spans that are asides: unknown decorated words, and
+    decorated runs holding no known term at all."""
+    if not decorated:
+        return found, []
+    kept, aside = [], []
+    for start, end in decorated:
+        inside = [f for f in found if start <= f[1] and f[2] <= end]
+        if not any(idf(t) is not None for t, _, _ in inside):
+            aside.append((start, end))
+    for term, start, end in found:
+        in_decoration = any(s <= start and end <= e for s, e in decorated)
+        if in_decoration and idf(term) is None:
+            aside.append((start, end))
+        elif not any(s <= start and end <= e for s, e in aside):
+            kept.append((term, start, end))
+    return kept, aside
+
+
+def _kind(text: str, aside: list[tuple[int, int]]) -> Kind:
+    """The question's kind read without its asides, or with them where only they say it
+    ("**Who** chaired the meeting?")."""
+    for reading in (_blanked(text, aside), text):
+        kind = question_kind(reading)
+        if kind is not Kind.OTHER:
+            return kind
+    return Kind.OTHER
+
+
+def _blanked(text: str, spans_: list[tuple[int, int]]) -> str:
+    """The text with the given spans as spaces (offsets kept)."""
+    for start, end in spans_:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text

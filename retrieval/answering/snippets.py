@@ -22,8 +22,9 @@ import re
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.kinds import Kind, holds_answer, identifies, refers_by_role
+from retrieval.answering.kinds import Kind, holds_answer, identifies
 from retrieval.answering.question import Query
+from retrieval.answering.reference import Antecedents
 from retrieval.text.analysis import spans
 from retrieval.text.sentences import sentence_spans
 
@@ -220,26 +221,27 @@ def _answer_evidence(
     per_sentence: Sequence[Sequence[tuple[str, int]]],
 ) -> tuple[list[float], list[frozenset[str]]]:
     """Per sentence: how well it holds what was asked (0-1), and question terms it stands
-    for without naming them (a role subject referring back to the entity asked about)."""
+    for without naming them (a role subject referring back to the entity asked about:
+    the nearest person named before it that it fits, see reference.py)."""
     none: frozenset[str] = frozenset()
     if question.kind is not Kind.ENTITY:
         answers = [holds_answer(question.kind, text[a:b], question.text) for a, b in sentences]
         return answers, [none] * len(sentences)
     answers, contexts = [], []
     named = frozenset(question.weights)
-    seen = False  # the entity was named in an earlier sentence of this chunk
+    people = Antecedents()  # who has been named so far in this chunk
     for (a, b), terms in zip(sentences, per_sentence, strict=True):
         names = _name_spans([found[p] for t, p in terms if t in named], a)
         if names and identifies(text[a:b], names):
             answers.append(1.0)
             contexts.append(none)
-        elif seen and not names and refers_by_role(text[a:b]):
+        elif not names and people.refers_to_entity(text[a:b]):
             answers.append(COREFERENCE_CREDIT)
             contexts.append(named)  # it speaks of the entity: credit its name
         else:
             answers.append(0.0)
             contexts.append(none)
-        seen = seen or bool(names)
+        people.read(text[a:b], names)
     return answers, contexts
 
 

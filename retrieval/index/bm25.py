@@ -59,10 +59,17 @@ class BM25Index:
         doc_len: np.ndarray,
         params: BM25Params,
         derived: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        vocabulary: dict[str, int] | None = None,
+        avgdl: float | None = None,
     ) -> None:
-        """`derived` (idf, norm, max_impact) comes from a saved index; else it is computed."""
-        self.terms = list(terms)
-        self.vocabulary = {t: i for i, t in enumerate(self.terms)}
+        """`derived` (idf, norm, max_impact) comes from a saved index or from global
+        statistics (a live index's segment, whose `avgdl` is the whole corpus'); else it
+        is computed. `vocabulary` (term -> id, matching `terms`) lets segments share one
+        instead of building their own."""
+        self.terms = terms if vocabulary is not None else list(terms)
+        self.vocabulary = (
+            vocabulary if vocabulary is not None else {t: i for i, t in enumerate(self.terms)}
+        )
         # Plain views of (possibly memory-mapped) arrays: np.memmap slicing is slow.
         self.indptr = np.asarray(indptr)
         self.doc_ids = np.asarray(doc_ids)
@@ -70,11 +77,13 @@ class BM25Index:
         self.doc_len = np.asarray(doc_len)
         self.params = params
         self.size = len(doc_len)
+        if avgdl is None:
+            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
+        self.avgdl = avgdl  # what `norm` was computed with (bounds must use the same)
         if derived is not None:
             self.idf, self.norm, self.max_impact = (np.asarray(a) for a in derived)
         else:
             self.idf = okapi.idfs(np.diff(indptr), self.size, params.epsilon)
-            avgdl = float(doc_len.sum()) / self.size if self.size else 1.0
             lengths = np.asarray(doc_len).astype(np.float64)
             self.norm = okapi.length_norm(lengths, params.k1, params.b, avgdl)
             self.max_impact = self._max_impacts()

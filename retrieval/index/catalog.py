@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 
 import numpy as np
 
@@ -137,29 +139,36 @@ def read_record(
     return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped)
 
 
-def _changed(
-    root: Path, allowed: Sequence[Path], previous: Catalog
+def changed_files(
+    root: Path, allowed: Sequence[Path], files: dict[str, FileState], aged: set[str]
 ) -> tuple[dict[str, FileState], list[str]]:
     """Current file states, and the files to read again: new or changed content, or a new
     modification time on a file whose relative ages ("4 days ago") count from it.
 
     A link leading outside the corpus is never opened: its state is where it leads,
     so it is reported (by `read_file`) once, and again only if its target changes.
+    `files` are the states last read; `aged` the files with such relative ages. Only
+    files whose size or mtime moved are hashed.
     """
     states, todo = {}, []
     roots = real_roots(root, allowed)
-    aged = {a.file for a in previous.articles if a.date_precision == APPROXIMATE}
     for path in corpus_files(root, allowed):
         name = path.relative_to(root).as_posix()
-        old = previous.files.get(name)
-        target = outside_target(path, roots)
+        old = files.get(name)
+        try:
+            stat = os.lstat(path)  # one call for most files: no realpath unless a link
+        except OSError:
+            todo.append(name)
+            continue
+        target = outside_target(path, roots) if S_ISLNK(stat.st_mode) else None
         if target is not None:
             states[name] = FileState(0, 0, f"outside {target}")
             if states[name] != old:
                 todo.append(name)
             continue
         try:
-            stat = path.stat()
+            if S_ISLNK(stat.st_mode):
+                stat = path.stat()
             if old and (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns):
                 states[name] = old
                 continue
@@ -173,7 +182,7 @@ def _changed(
     return states, todo
 
 
-def _records(
+def records(
     root: Path,
     allowed: Sequence[Path],
     names: list[str],
@@ -228,7 +237,8 @@ def update(
             "(set 'corpus' in the config, or pass --corpus)"
         )
     previous = previous or Catalog()
-    states, todo = _changed(root, allowed, previous)
+    aged = {a.file for a in previous.articles if a.date_precision == APPROXIMATE}
+    states, todo = changed_files(root, allowed, previous.files, aged)
     log.info("corpus %s: %d files, %d new or changed", root, len(states), len(todo))
     removed = set(previous.files) - set(states)
     if not todo and not removed:
@@ -247,7 +257,7 @@ def update(
     skipped = [s for s in previous.skipped if s.file not in redo]
     with spill_folder() as folder:
         writer = SegmentWriter(vocabulary, memory_mb, folder)
-        for record in _records(root, allowed, todo, chunking, workers, progress):
+        for record in records(root, allowed, todo, chunking, workers, progress):
             for item in record.skipped:
                 log.warning("skipped %s: %s", item.where, item.reason)
             base = len(articles)

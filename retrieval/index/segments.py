@@ -156,9 +156,7 @@ def invert(
         dest += np.arange(terms.size, dtype=np.int64)
         del sorted_terms
         counts = np.diff(block.indptr)
-        doc_ids[dest] = np.repeat(np.arange(base, base + block.size, dtype=np.int32), counts)[
-            order
-        ]
+        doc_ids[dest] = np.repeat(np.arange(base, base + block.size, dtype=np.int32), counts)[order]
         tfs[dest] = np.asarray(block.tfs)[order]
         del dest, order
         cursor += block_df

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from retrieval.models import Article
 from retrieval.reading.dates import date_fields
-from retrieval.text.normalize import clean_line, fold_key, may_contain
+from retrieval.text.normalize import clean_line, fold_key
 
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -35,12 +35,12 @@ _PUBLISHER_WHEN = re.compile(
 )
 _BULLET = re.compile(r"^[•·\-–—*]\s*(?P<text>.+)$")
 
-# Lines that end the article body: comments, feature promos, related lists, app footers.
-_FURNITURE_START = re.compile(
-    r"^(?:related (?:articles|stories|news|posts)|more (?:stories|articles|news)"
-    r"|comments?|no comments yet.*|hashtags|tags|try our ai features|download the app"
-    r"|get started now:.*|explore what .{1,40} can do for you:?|you may also like"
-    r"|recommended(?: for you)?|trending(?: now)?|advertisement)$",
+# Section labels that end the article body: comments, related lists, tags, ads. What a
+# site calls these sections, in a few words and nothing more on the line.
+_SECTION_LABEL = re.compile(
+    r"^(?:related (?:articles|stories|news|posts)|more (?:stories|articles|news|from \w+)"
+    r"|(?:no )?comments?(?: yet)?|hashtags|tags|topics|you may also like|recommended(?: for you)?"
+    r"|trending(?: now)?|advertisement|most (?:read|popular))\W*$",
     re.IGNORECASE,
 )
 _RELATED_START = re.compile(
@@ -48,31 +48,42 @@ _RELATED_START = re.compile(
     r"|you may also like|recommended(?: for you)?)$",
     re.IGNORECASE,
 )
-# Lines that are never article text, wherever they stand.
-_JUNK_LINE = re.compile(
-    r"^(?:logo|\w+ background|app-?store\s*play-?store|app-?store|play-?store"
-    r"|(?:photo|image|picture|video)?\s*credits?\s*:.*|(?:photo|image|picture)s?\s*:.*"
-    r"|advertisement|share(?: this(?: article)?)?|read more:?|click here.*|follow us.*)$",
+# Verbs a site uses to sell itself to the reader, as the line's (or a sentence's) first word.
+_PROMO_VERB = (
+    r"try|download|get|subscribe|sign|join|explore|discover|broaden|upgrade|install|register"
+    r"|unlock|follow|share|read|click|tap|start|enjoy|listen|watch"
+)
+_PROMO_OPENING = re.compile(rf"(?:^|[.!?]\s+)(?:{_PROMO_VERB})\b", re.IGNORECASE)
+# What only a promo says beside such a verb: the reader addressed, the site selling itself.
+_PROMO_TALK = re.compile(
+    r"\b(?:you|your|our|us|free|now|today|app|apps|newsletter|subscription|subscribers?"
+    r"|unlimited|access|features?|exclusive|award-winning|premium|offer)\b",
     re.IGNORECASE,
 )
-# Subscription and app promos: "Try The Telegraph free for 1 month with unlimited access".
-_PROMO = re.compile(
-    r"free for \d+ (?:days?|weeks?|months?)|unlimited access|subscribe (?:now|today|to)"
-    r"|already a subscriber|broaden your horizons|sign up (?:for|to) (?:our|the) newsletter"
-    r"|download .{0,40}\bapp\b.{0,40}(?:store|today|now)|from your preferred app store",
-    re.IGNORECASE,
-)
-# Words every match of _PROMO contains: a line without them skips the slow regex.
-_PROMO_WORDS = (
-    "free for",
-    "unlimited access",
-    "subscribe",
-    "broaden your horizons",
-    "sign up",
-    "download",
-    "from your preferred app store",
-)
+# Said only by a button or a link, so telling only on a line of a few words.
+_BUTTON_TALK = re.compile(r"\b(?:more|here|this (?:article|story|page)|it)\b", re.IGNORECASE)
+# News attributes what it reports; a site selling itself quotes no one.
+_REPORTED = re.compile(r"\b(?:said|says|told|according to)\b", re.IGNORECASE)
 _PROMO_MAX_WORDS = 60
+LABEL_MAX_WORDS = 8  # a section label or a button is a few words, never a sentence
+# The alt text of a picture standing in for one on a saved page: "logo", "Company logo",
+# "Orange background". A background or image is decoration only when named by its colour:
+# "Family background" is a sub-heading.
+_PICTURE = re.compile(
+    r"^(?:(?:[\w-]+\s+){0,2}(?:logo|icon|banner|thumbnail|avatar)s?"
+    r"|(?:(?:red|orange|yellow|green|blue|purple|pink|black|white|grey|gray|brown|dark|light)"
+    r"\s+)+(?:background|image|picture)s?)$",
+    re.IGNORECASE,
+)
+# A caption's attribution line: "Credit: Kremlin.ru", "Photo: Harbour Authority".
+_ATTRIBUTION = re.compile(
+    r"^(?:(?:photo|image|picture|video)\s*)?(?:credits?|photos?|images?|pictures?|source)\s*:"
+    r"\s*\S(?:\S*\s+){0,5}\S*$",
+    re.IGNORECASE,
+)
+_STORE_BADGE = re.compile(
+    r"^(?:app-?store|play-?store|google play|app store)(?:\s+\S+){0,2}$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -85,17 +96,33 @@ class _Entry:
     when: str
 
 
-def is_boilerplate(line: str) -> bool:
-    """Site furniture or junk: never article text, in any file format."""
-    return bool(_FURNITURE_START.match(line)) or is_junk(line)
+def ends_body(line: str) -> bool:
+    """A section label or a short promo: the article body ended above it."""
+    if len(line.split()) > LABEL_MAX_WORDS:
+        return False
+    return bool(_SECTION_LABEL.match(line)) or is_promo(line)
+
+
+def is_promo(line: str) -> bool:
+    """The site selling itself: a promo verb opening a sentence of a short line that
+    addresses the reader or names what is sold ("Try Our AI Features", "Subscribe now
+    for unlimited access"), quoting no one; "Try as they might, the rebels…" is news."""
+    words = len(line.split())
+    if words > _PROMO_MAX_WORDS or not _PROMO_OPENING.search(line) or _REPORTED.search(line):
+        return False
+    return bool(_PROMO_TALK.search(line)) or (
+        words <= LABEL_MAX_WORDS and bool(_BUTTON_TALK.search(line))
+    )
 
 
 def is_junk(line: str) -> bool:
-    if _JUNK_LINE.match(line):
+    """A line of a saved aggregator page that is never article text, by its shape: a
+    picture's alt text, a caption credit, a store badge, a promo, a lone section label."""
+    if _PICTURE.match(line) or _ATTRIBUTION.match(line) or _STORE_BADGE.match(line):
         return True
-    if not may_contain(line, _PROMO_WORDS):
-        return False
-    return bool(_PROMO.search(line)) and len(line.split()) <= _PROMO_MAX_WORDS
+    return is_promo(line) or (
+        len(line.split()) <= LABEL_MAX_WORDS and bool(_SECTION_LABEL.match(line))
+    )
 
 
 def looks_like_page(text: str) -> bool:
@@ -205,7 +232,7 @@ def _related_articles(lines: Sequence[str], file: str, saved: datetime | None) -
 def parse_page(text: str, file: str, saved: datetime | None = None) -> list[Article]:
     """The main article then each related entry, furniture removed; ages count from `saved`."""
     lines = [clean_line(x) for x in text.splitlines()]
-    end_main = next((i for i, x in enumerate(lines) if _FURNITURE_START.match(x)), len(lines))
+    end_main = next((i for i, x in enumerate(lines) if ends_body(x)), len(lines))
     articles = []
     main = _main_article(lines[:end_main], file, saved)
     if main:
@@ -215,6 +242,6 @@ def parse_page(text: str, file: str, saved: datetime | None = None) -> list[Arti
     )
     if related_at is not None:
         tail = lines[related_at + 1 :]
-        stop = next((i for i, x in enumerate(tail) if _FURNITURE_START.match(x)), len(tail))
+        stop = next((i for i, x in enumerate(tail) if ends_body(x)), len(tail))
         articles.extend(_related_articles(tail[:stop], file, saved))
     return articles

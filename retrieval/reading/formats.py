@@ -9,7 +9,6 @@ from datetime import datetime
 import yaml
 
 from retrieval.models import Article, Skipped
-from retrieval.reading.aggregator import is_boilerplate
 from retrieval.reading.dates import date_fields, parse_absolute
 from retrieval.text.normalize import clean_line, fold_key
 
@@ -33,14 +32,14 @@ _JSON_FIELDS = {
 def _blocks(lines: list[str]) -> list[str]:
     """Paragraphs: blank-line separated blocks, or single lines when no blank lines exist."""
     if not any(not x.strip() for x in lines):
-        return [c for c in (clean_line(x) for x in lines) if c and not is_boilerplate(c)]
+        return [c for c in (clean_line(x) for x in lines) if c]
     blocks, current = [], []
     for line in [*lines, ""]:
         if line.strip():
             current.append(line.strip())
         elif current:
             block = clean_line(" ".join(current))
-            if block and not is_boilerplate(block):
+            if block:
                 blocks.append(block)
             current = []
     return blocks
@@ -48,7 +47,7 @@ def _blocks(lines: list[str]) -> list[str]:
 
 def parse_text(text: str, file: str) -> list[Article]:
     lines = text.splitlines()
-    while lines and (not lines[0].strip() or is_boilerplate(clean_line(lines[0]))):
+    while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
         return []

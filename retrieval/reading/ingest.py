@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -206,16 +206,16 @@ def read_file(
     return [replace(a, headings=find_headings(a.paragraphs)) for a in articles], skipped
 
 
-def _dedupe_key(article: Article) -> tuple[str, str] | None:
-    if not article.headline:
-        return None
-    return fold_key(article.headline), fold_key(article.publisher)
+@dataclass(frozen=True)
+class Signature:
+    """What dedupe compares of an article: kept per article in an index segment, so
+    the corpus can be de-duplicated again after a change without reading articles back."""
 
-
-def _identities(article: Article) -> list[tuple[str, str]]:
-    """What names one article wherever it appears: its link and its feed item id."""
-    keys = [("url", article.url.strip())] if article.url.strip() else []
-    return keys + ([("id", article.guid.strip())] if article.guid.strip() else [])
+    identities: tuple[tuple[str, str], ...]  # its link and its feed item id
+    key: tuple[str, str] | None  # folded headline and publisher, None without a headline
+    start: str  # the folded text's first SAME_START_CHARS characters
+    folded: int  # length of the folded text
+    length: int  # length of the text (the copy with the most text is kept)
 
 
 # How much of the shorter text's start must recur at the longer one's start for two articles
@@ -224,34 +224,57 @@ def _identities(article: Article) -> list[tuple[str, str]]:
 SAME_START_CHARS = 120
 
 
-def _same_story(a: Article, b: Article) -> bool:
-    first, second = sorted((fold_key(a.text), fold_key(b.text)), key=len)
-    start = first[:SAME_START_CHARS].rsplit(" ", 1)[0] if len(first) > SAME_START_CHARS else first
-    return second.startswith(start)
+def signature(article: Article) -> Signature:
+    text = article.text
+    folded = fold_key(text)
+    key = (fold_key(article.headline), fold_key(article.publisher)) if article.headline else None
+    return Signature(
+        tuple(_identities(article)), key, folded[:SAME_START_CHARS], len(folded), len(text)
+    )
+
+
+def _identities(article: Article) -> list[tuple[str, str]]:
+    """What names one article wherever it appears: its link and its feed item id."""
+    keys = [("url", article.url.strip())] if article.url.strip() else []
+    return keys + ([("id", article.guid.strip())] if article.guid.strip() else [])
+
+
+def _same_story(a: Signature, b: Signature) -> bool:
+    first, second = sorted((a, b), key=lambda s: s.folded)
+    start = first.start
+    if first.folded > SAME_START_CHARS:
+        start = start.rsplit(" ", 1)[0]
+    return second.start.startswith(start)
 
 
 def dedupe(articles: list[Article]) -> list[Article]:
-    """One copy of an article seen on several pages or feeds: the one with the most text.
+    """One copy of an article seen on several pages or feeds: the one with the most text."""
+    return [articles[i] for i in dedupe_order([signature(a) for a in articles])]
+
+
+def dedupe_order(signatures: Sequence[Signature]) -> list[int]:
+    """Which articles are kept, by position, in the order of the copies they stand for.
 
     Copies share a link or a feed item id, or share a headline and publisher and
     begin alike; articles that share only a headline (a daily column) are all kept.
     """
     copies: dict[tuple[str, str], list[int]] = {}
     named: dict[tuple[str, str], int] = {}
-    kept: list[Article] = []
-    for article in articles:
-        ids = _identities(article)
-        key = _dedupe_key(article)
-        twin = next((named[k] for k in ids if k in named), None)
-        if twin is None and key is not None:
-            twin = next((i for i in copies.get(key, []) if _same_story(kept[i], article)), None)
+    kept: list[int] = []
+    for i, sig in enumerate(signatures):
+        twin = next((named[k] for k in sig.identities if k in named), None)
+        if twin is None and sig.key is not None:
+            twin = next(
+                (t for t in copies.get(sig.key, []) if _same_story(signatures[kept[t]], sig)),
+                None,
+            )
         if twin is None:
             twin = len(kept)
-            kept.append(article)
-        elif len(article.text) > len(kept[twin].text):
-            kept[twin] = article
-        if key is not None and twin not in copies.setdefault(key, []):
-            copies[key].append(twin)
-        for k in ids:
+            kept.append(i)
+        elif sig.length > signatures[kept[twin]].length:
+            kept[twin] = i
+        if sig.key is not None and twin not in copies.setdefault(sig.key, []):
+            copies[sig.key].append(twin)
+        for k in sig.identities:
             named.setdefault(k, twin)
     return kept

@@ -15,7 +15,6 @@ import re
 import trafilatura
 
 from retrieval.models import Article, Skipped
-from retrieval.reading.aggregator import is_boilerplate
 from retrieval.reading.dates import DAY, MINUTE, Dated, parse_absolute
 from retrieval.text.normalize import clean_line, fold_key
 
@@ -77,7 +76,7 @@ def as_written(data: bytes, found: str, dated: Dated | None) -> str:
 def _paragraphs(text: str, headline: str) -> tuple[str, ...]:
     folded = fold_key(headline)
     lines = (clean_line(x) for x in text.splitlines())
-    return tuple(x for x in lines if x and fold_key(x) != folded and not is_boilerplate(x))
+    return tuple(x for x in lines if x and fold_key(x) != folded)
 
 
 def parse_webpage(data: bytes, file: str) -> tuple[list[Article], list[Skipped]]:

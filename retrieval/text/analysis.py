@@ -10,12 +10,18 @@ highlight exactly what matched.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
 
 import Stemmer
 
+from retrieval.text import normalize
 from retrieval.text.normalize import fold
 
 STOP_WORDS = frozenset(
@@ -36,103 +42,167 @@ STOP_WORDS = frozenset(
     tell told say said says ask asked go goes going went gone happen happens happened
     """.split()
 )
-
-# Bump when chunking or analysis changes, so saved indexes built the old way are rebuilt.
-ANALYSIS_VERSION = 3
-
-_CURRENCY = "£$€¥₹"
-_NUMBER = rf"[{_CURRENCY}]?\d+(?:[.,]\d+)*(?:%|bn|m|k|tn|trn|mn)?(?![\w])"
 _ACRONYM = r"(?:[^\W\d_]\.){2,}"
 _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
-_TOKEN = re.compile(rf"(?P<num>{_NUMBER})|(?P<acr>{_ACRONYM})|(?P<word>{_WORD})")
-# The same tokens without groups, for analyze: findall then returns plain strings. Which
-# alternative matched shows in the token itself: only numbers start with a digit (\d is
-# str.isdecimal) or a currency sign, and only acronyms end with a dot.
-_TOKEN_TEXT = re.compile(f"{_NUMBER}|{_ACRONYM}|{_WORD}")
-_SUFFIX = re.compile(r"(%|bn|m|k|tn|trn|mn)$")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+_TOKEN_CACHE_MAX = 500_000  # distinct words and tokens remembered per analyzer (then cleared)
+_RULES = (sys.modules[__name__], normalize)  # the code terms are made by
 
 
-@functools.cache
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+@dataclass(frozen=True)
+class Analyzer:
+    """How text becomes index terms, as one value: its settings, and what they make.
+
+    `fingerprint` names the settings and the token rules; every saved index and shard
+    records it, and one written with another is rebuilt, never served. The caches
+    (a word's term, a token's terms) belong to the value, so two analyzers never mix.
+    """
+
+    stop_words: frozenset[str] = STOP_WORDS
+    stemmer: str = "english"  # a Snowball algorithm (PyStemmer)
+    min_word: int = 2  # shorter words are dropped: too many meanings to match on
+    currency: str = "£$€¥₹"  # signs a number may start with ("£18")
+    magnitudes: tuple[str, ...] = ("%", "bn", "m", "k", "tn", "trn", "mn")  # "3.1%", "€800bn"
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the terms depend on: the settings, the stemmer's
+        version, and the code of the rules (this module and the normaliser), so a change
+        to any of them rebuilds saved indexes without anyone bumping a number."""
+        settings = {
+            "stop_words": sorted(self.stop_words),
+            "stemmer": [self.stemmer, Stemmer.version()],
+            "min_word": self.min_word,
+            "currency": self.currency,
+            "magnitudes": list(self.magnitudes),
+            "rules": [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in _RULES],
+        }
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:24]
+
+    # -- the rules, compiled once per analyzer --
+
+    @functools.cached_property
+    def _number(self) -> str:
+        signs, ends = re.escape(self.currency), "|".join(map(re.escape, self.magnitudes))
+        return rf"[{signs}]?\d+(?:[.,]\d+)*(?:{ends})?(?![\w])"
+
+    @functools.cached_property
+    def _token(self) -> re.Pattern[str]:
+        return re.compile(rf"(?P<num>{self._number})|(?P<acr>{_ACRONYM})|(?P<word>{_WORD})")
+
+    @functools.cached_property
+    def _token_text(self) -> re.Pattern[str]:
+        # The same tokens without groups, for analyze: findall then returns plain strings.
+        # Which alternative matched shows in the token itself: only numbers start with a
+        # digit (\d is str.isdecimal) or a currency sign, and only acronyms end with a dot.
+        return re.compile(f"{self._number}|{_ACRONYM}|{_WORD}")
+
+    @functools.cached_property
+    def _suffix(self) -> re.Pattern[str]:
+        return re.compile(f"({'|'.join(map(re.escape, self.magnitudes))})$")
+
+    @functools.cached_property
+    def _stemmer(self) -> Stemmer.Stemmer:
+        return Stemmer.Stemmer(self.stemmer)
+
+    @functools.cached_property
+    def _word_terms(self) -> dict[str, str | None]:
+        return {}
+
+    @functools.cached_property
+    def _token_terms(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    # -- terms --
+
+    def word_term(self, word: str) -> str | None:
+        """The index term of a folded word (None for stop words), cached: words repeat."""
+        term = self._word_terms.get(word, "")
+        if term != "":
+            return term
+        plain = word.replace("’", "'")
+        if plain.endswith("'s"):
+            plain = plain[:-2]
+        if plain in self.stop_words or len(plain) < self.min_word:
+            term = None
+        else:
+            term = self._stemmer.stemWord(plain)
+        if len(self._word_terms) >= _TOKEN_CACHE_MAX:
+            self._word_terms.clear()
+        self._word_terms[word] = term
+        return term
+
+    def number_terms(self, raw: str) -> list[str]:
+        """'£18bn' -> ['18', '£18bn']; '120,000' -> ['120000']; '3.1%' -> ['3.1', '3.1%']."""
+        core = raw.lstrip(self.currency)
+        suffix = self._suffix.search(core)
+        digits = core[: suffix.start()] if suffix else core
+        plain = digits.replace(",", "") if _THOUSANDS.fullmatch(digits) else digits
+        plain = plain.replace(",", ".")
+        terms = [plain]
+        decorated = raw.replace(digits, plain)
+        if decorated != plain:
+            terms.append(decorated)
+        return terms
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) for every index term in text, in order."""
+        for m in self._token.finditer(fold(text)):
+            kind = m.lastgroup
+            if kind == "word":
+                term = self.word_term(m.group())
+                if term is not None:
+                    yield term, m.start(), m.end()
+            elif kind == "num":
+                for term in self.number_terms(m.group()):
+                    yield term, m.start(), m.end()
+            else:
+                yield m.group(), m.start(), m.end()
+
+    def _terms_of_token(self, token: str) -> tuple[str, ...]:
+        """A token's index terms (none for a stop word), computed once per distinct token."""
+        terms = self._token_terms.get(token)
+        if terms is not None:
+            return terms
+        if token[0].isdecimal() or token[0] in self.currency:
+            terms = tuple(self.number_terms(token))
+        elif token.endswith("."):
+            terms = (token,)
+        else:
+            term = self.word_term(token)
+            terms = () if term is None else (term,)
+        if len(self._token_terms) >= _TOKEN_CACHE_MAX:
+            self._token_terms.clear()
+        self._token_terms[token] = terms
+        return terms
+
+    def analyze(self, text: str) -> list[str]:
+        """Index terms of text, in order (repeats kept: BM25 counts them).
+
+        The terms of spans(text), found without match objects or spans: tokens come
+        from one findall and their terms from a cache, so indexing stays fast.
+        """
+        tokens = self._token_text.findall(fold(text))
+        return list(chain.from_iterable(map(self._terms_of_token, tokens)))
 
 
-_WORD_TERMS: dict[str, str | None] = {}
-_WORD_CACHE_MAX = 500_000
+# The analyzer every index and question uses (its fingerprint is saved with each index).
+ANALYZER = Analyzer()
 
 
 def word_term(word: str) -> str | None:
-    """The index term of a folded word (None for stop words), cached: words repeat."""
-    term = _WORD_TERMS.get(word, "")
-    if term != "":
-        return term
-    plain = word.replace("’", "'")
-    if plain.endswith("'s"):
-        plain = plain[:-2]
-    term = None if plain in STOP_WORDS or len(plain) < 2 else _stemmer().stemWord(plain)
-    if len(_WORD_TERMS) >= _WORD_CACHE_MAX:
-        _WORD_TERMS.clear()
-    _WORD_TERMS[word] = term
-    return term
-
-
-def _number_terms(raw: str) -> list[str]:
-    """'£18bn' -> ['18', '£18bn']; '120,000' -> ['120000']; '3.1%' -> ['3.1', '3.1%']."""
-    core = raw.lstrip(_CURRENCY)
-    suffix = _SUFFIX.search(core)
-    digits = core[: suffix.start()] if suffix else core
-    plain = digits.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", digits) else digits
-    plain = plain.replace(",", ".")
-    terms = [plain]
-    decorated = raw.replace(digits, plain)
-    if decorated != plain:
-        terms.append(decorated)
-    return terms
+    return ANALYZER.word_term(word)
 
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for every index term in text, in order."""
-    for m in _TOKEN.finditer(fold(text)):
-        kind = m.lastgroup
-        if kind == "word":
-            term = word_term(m.group())
-            if term is not None:
-                yield term, m.start(), m.end()
-        elif kind == "num":
-            for term in _number_terms(m.group()):
-                yield term, m.start(), m.end()
-        else:
-            yield m.group(), m.start(), m.end()
-
-
-class _TokenTerms(dict[str, tuple[str, ...]]):
-    """Token -> its index terms (none for a stop word), computed once per distinct token."""
-
-    def __missing__(self, token: str) -> tuple[str, ...]:
-        if token[0].isdecimal() or token[0] in _CURRENCY:
-            terms = tuple(_number_terms(token))
-        elif token.endswith("."):
-            terms = (token,)
-        else:
-            term = word_term(token)
-            terms = () if term is None else (term,)
-        if len(self) >= _WORD_CACHE_MAX:
-            self.clear()
-        self[token] = terms
-        return terms
-
-
-_TOKEN_TERMS = _TokenTerms()
+    return ANALYZER.spans(text)
 
 
 def analyze(text: str) -> list[str]:
-    """Index terms of text, in order (repeats kept: BM25 counts them).
-
-    The terms of spans(text), found without match objects or spans: tokens come from
-    one findall and their terms from a cache, so indexing stays in C for known tokens.
-    """
-    tokens = _TOKEN_TEXT.findall(fold(text))
-    return list(chain.from_iterable(map(_TOKEN_TERMS.__getitem__, tokens)))
+    """Index terms of text, in order (repeats kept: BM25 counts them)."""
+    return ANALYZER.analyze(text)
 
 
 def indexed_text(chunk_text: str, headline: str, section: str = "") -> str:

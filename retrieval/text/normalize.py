@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 # Runs injected inside text by widgets that failed to load.
 _INLINE_JUNK = re.compile(
@@ -75,3 +76,118 @@ def may_contain(line: str, words: tuple[str, ...]) -> bool:
 def fold_key(text: str) -> str:
     """Compare texts loosely: case, accents, quotes, markup and punctuation do not count."""
     return _NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).strip()
+
+
+# -- questions as people type them in chat -------------------------------------------------
+
+# Chat markup around a question's words, each with what becomes of it. Dropped with its
+# content: fenced and inline code (not words), spoilers (hidden on purpose) and strike-through
+# (withdrawn). Kept aside: links, bare, in <…> or masked as [text](link) (the text stays).
+# Dropped: custom emoji and mentions. Decorated (content kept, marked): bold, italics,
+# underline, a quoted line. Longer markers first, so "***x***" is not read as "*" twice.
+_CHAT = re.compile(
+    r"(?P<drop>```.*?(?:```|\Z)|`[^`\n]+`|\|\|.+?\|\||~~.+?~~"
+    r"|<a?:\w+:\d+>|<(?:@[!&]?|#)\d+>|<[/][\w -]+:\d+>)"
+    r"|\[(?P<label>[^\]\n]+)\]\(<?(?P<masked>https?://[^\s)>]+)>?\)"
+    r"|<?(?P<link>(?:https?://|www\.)[^\s<>]+?)>?(?=[\s)\]}>\"'.,!?;:]*(?:\s|$))"
+    r"|(?P<mark>\*\*\*|\*\*|\*|___|__|(?<![^\W_])_)(?=[^\s*_])(?P<inner>.+?)(?<=[^\s*_])(?P=mark)"
+    r"(?![^\W_])"
+    r"|(?:(?m:^)|(?<=\s))(?:>>>|>)[ \t]+(?P<quoted>[^\n]*)"
+    r"|(?m:^[ \t]*-?#{1,3}[ \t]+)",
+    re.DOTALL,
+)
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])")  # ":thumbsup:", as typed
+_STRAY_MARKERS = re.compile(r"\*\*|__|~~|\|\||`+")
+_CLOSING = frozenset("?!.,;:")  # no space before these once what stood there is gone
+
+
+def _is_emoji(char: str) -> bool:
+    """Pictographs, their modifiers and joiners: emoji are no part of a question's words."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) == "So"
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0x1F1E6 <= code <= 0x1F1FF  # regional indicators (flags)
+        or code in (0x200D, 0xFE0E, 0xFE0F, 0x20E3)  # joiner, variation selectors, keycap
+    )
+
+
+@dataclass(frozen=True)
+class PlainQuestion:
+    """A chat message as a question: its words, its links, and which words were decorated."""
+
+    text: str
+    links: tuple[str, ...] = ()
+    decorated: tuple[tuple[int, int], ...] = ()  # bold, italic, underlined or quoted, in text
+
+
+def plain_question(message: str) -> PlainQuestion:
+    """The words of a message as typed in Discord (or pasted into the CLI): without links,
+    code, spoilers, strike-through, emoji or markup; bold, italic, underlined and quoted
+    runs kept as words and listed, since a decorated aside ("**urgent**") may be no part
+    of what is asked."""
+    pieces: list[str] = []
+    links: list[str] = []
+    decorated: list[tuple[int, int]] = []
+    length, last = 0, 0
+
+    def emit(piece: str, marked: bool = False) -> None:
+        nonlocal length
+        piece = "".join(" " if _is_emoji(c) else c for c in _SHORTCODE.sub(" ", piece))
+        piece = _STRAY_MARKERS.sub(" ", piece)
+        if marked and piece.strip():
+            decorated.append((length, length + len(piece)))
+        pieces.append(piece)
+        length += len(piece)
+
+    for m in _CHAT.finditer(message):
+        emit(message[last : m.start()])
+        last = m.end()
+        if m["masked"]:
+            links.append(m["masked"])
+            emit(f" {m['label']} ")
+        elif m["link"]:
+            links.append(m["link"])
+            emit(" ")
+        elif m["mark"]:
+            emit(plain_question(m["inner"]).text, marked=True)
+        elif m["quoted"] is not None:
+            inner = plain_question(m["quoted"])
+            links += inner.links
+            emit(" ")
+            emit(inner.text, marked=True)
+        else:
+            emit(" ")
+    emit(message[last:])
+    return _squeezed("".join(pieces), tuple(links), decorated)
+
+
+def _squeezed(text: str, links: tuple[str, ...], decorated: list[tuple[int, int]]) -> PlainQuestion:
+    """Runs of white space as one space, trimmed, the decorated spans moved to match."""
+    out: list[str] = []
+    where = [0] * (len(text) + 1)  # old offset -> new offset
+    for i, char in enumerate(text):
+        if char in _CLOSING and out and out[-1] == " ":
+            out.pop()  # "Kallas 👍?" -> "Kallas?"
+        where[i] = len(out)
+        if char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(char)
+    where[len(text)] = len(out)
+    squeezed = "".join(out)
+    lead = len(squeezed) - len(squeezed.lstrip())
+    plain = squeezed.strip()
+
+    def moved(offset: int) -> int:
+        return min(max(where[offset] - lead, 0), len(plain))
+
+    spans = []
+    for start, end in decorated:
+        start, end = moved(start), moved(end)
+        run = plain[start:end]
+        if run.strip():
+            start += len(run) - len(run.lstrip())
+            spans.append((start, start + len(run.strip())))
+    return PlainQuestion(plain, links, tuple(spans))

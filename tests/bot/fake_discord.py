@@ -22,6 +22,7 @@ APP_ID = 900000000000000002
 GUILD_ID = 900000000000000003
 CHANNEL_ID = 900000000000000004
 OWNER_ID = 900000000000000005
+SECOND_CHANNEL_ID = 900000000000000006  # another text channel of the guild
 TIMESTAMP = "2026-11-22T12:00:00.000000+00:00"
 
 
@@ -258,7 +259,12 @@ class FakeDiscord:
     # -- what users do ---------------------------------------------------------------------
 
     def interaction(
-        self, data: dict[str, Any], user_id: int, kind: int = 2, message: dict | None = None
+        self,
+        data: dict[str, Any],
+        user_id: int,
+        kind: int = 2,
+        message: dict | None = None,
+        channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
         interaction_id = str(next(self.ids))
         payload = {
@@ -267,8 +273,8 @@ class FakeDiscord:
             "type": kind,
             "data": data,
             "guild_id": str(GUILD_ID),
-            "channel_id": str(CHANNEL_ID),
-            "channel": _channel(),
+            "channel_id": str(channel_id),
+            "channel": _channel(channel_id),
             "member": {
                 "user": user(user_id, f"user{user_id}"),
                 "roles": [],
@@ -292,8 +298,10 @@ class FakeDiscord:
             payload["message"] = message
         return payload
 
-    async def slash(self, name: str, user_id: int, **options: Any) -> str:
-        """A user runs /name option:value...; returns the interaction id."""
+    async def slash(
+        self, name: str, user_id: int, channel_id: int = CHANNEL_ID, **options: Any
+    ) -> str:
+        """A user runs /name option:value... (in `channel_id`); returns the interaction id."""
         types = {str: 3, int: 4, bool: 5}
         data = {
             "id": str(next(self.ids)),
@@ -303,7 +311,7 @@ class FakeDiscord:
                 {"name": k, "type": types[type(v)], "value": v} for k, v in options.items()
             ],
         }
-        payload = self.interaction(data, user_id)
+        payload = self.interaction(data, user_id, channel_id=channel_id)
         self.dispatched[payload["id"]] = time.perf_counter()
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["id"]
@@ -443,9 +451,9 @@ def _application() -> dict[str, Any]:
     }
 
 
-def _channel() -> dict[str, Any]:
+def _channel(channel_id: int = CHANNEL_ID) -> dict[str, Any]:
     return {
-        "id": str(CHANNEL_ID),
+        "id": str(channel_id),
         "type": 0,
         "guild_id": str(GUILD_ID),
         "name": "news",
@@ -493,7 +501,7 @@ def _guild() -> dict[str, Any]:
         "member_count": 2,
         "voice_states": [],
         "members": [],
-        "channels": [_channel()],
+        "channels": [_channel(), _channel(SECOND_CHANNEL_ID)],
         "threads": [],
         "presences": [],
         "stage_instances": [],

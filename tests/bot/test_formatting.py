@@ -240,3 +240,14 @@ def test_partial_replies_say_part_of_the_archive_is_unavailable():
         f.search_embeds("trams", [dataclasses.replace(hit, partial=False)], 5)[0].description
         is None
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(headlines=st.lists(hostile, min_size=1, max_size=10), question=nonempty)
+def test_the_newest_stories_card_fits_pings_nobody_and_lists_each_story(headlines, question):
+    reply = Reply(question, True, newest=tuple(_source(h) for h in headlines))
+    embed = f.answer_embed(reply)
+    assert_within_limits(embed)
+    assert_pings_nobody(_visible(embed))
+    assert embed.title == f.NEWEST_TITLE
+    assert len(embed.description.split("\n")) >= len(headlines)

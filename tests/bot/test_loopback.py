@@ -291,15 +291,21 @@ async def test_new_corpus_files_are_picked_up_while_running(tmp_path, monkeypatc
         question = "Who won the regional chess championship?"
         first = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert first["embeds"][0]["title"] == "No answer in the indexed articles"
-        (corpus / "chess.txt").write_text(
+        draft = corpus / ".chess.txt"  # written aside, then moved in: no poll sees half of it
+        draft.write_text(
             "Chess title for Port Aven teenager\n\n"
             "Fourteen-year-old Mira Chen won the regional chess championship on Sunday.\n"
         )
+        draft.rename(corpus / "chess.txt")
         for _ in range(100):
             if h.bot.engine is not engine:
                 break
             await asyncio.sleep(0.05)
         assert h.bot.engine is not engine
+        # One poll, one new segment with the new file; the indexed segment is reused as is.
+        segments = h.bot.engine.backend.index.segments
+        assert segments[0] is engine.backend.index.segments[0]
+        assert segments[-1].files == ["chess.txt"]
         second = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "Mira Chen" in second["embeds"][0]["description"]
 
@@ -420,3 +426,28 @@ async def test_an_emptied_corpus_keeps_the_last_index_serving_and_says_why(
         question = "When will the night trams run?"
         data = await _reply(h.fake, await h.fake.slash("ask", ASKER, question=question))
         assert "midnight" in data["embeds"][0]["description"]
+
+
+async def test_links_and_markdown_in_a_question_are_not_read_as_words(harness):
+    fake = harness.fake
+    typed = "https://discord.gg/x what did **Witkoff** warn ||spoiler|| Putin about 🤔"
+    plain = harness.bot.engine.ask("what did Witkoff warn Putin about")
+    iid = await fake.slash("ask", ASKER, question=typed)
+    (embed,) = (await _reply(fake, iid))["embeds"]
+    assert embed["title"] == plain.answers[0].source.headline
+    before = len(fake.calls)
+    await fake.say(f"<@{BOT_ID}> {typed}", ASKER, mentions=[BOT_USER])
+    call = await fake.wait_for(lambda c: c in fake.calls[before:] and _posted(fake)(c))
+    (embed,) = call.body["embeds"]
+    assert embed["title"] == plain.answers[0].source.headline
+    assert embed["author"]["name"] == "Q: what did Witkoff warn Putin about"
+
+
+async def test_what_is_the_latest_news_lists_the_newest_stories(harness):
+    iid = await harness.fake.slash("ask", ASKER, question="What is the latest news?")
+    data = await _reply(harness.fake, iid)
+    (embed,) = data["embeds"]
+    newest = harness.bot.engine.latest(None, 5)
+    assert embed["title"] == "The newest stories"
+    assert newest[0].headline.split()[0] in embed["description"]
+    assert not data.get("components")  # nothing to page: /latest lists more

@@ -29,7 +29,7 @@ def test_serve_without_a_token_exits_2_with_one_line(monkeypatch, capsys):
 
 
 def test_python_dash_m_bot_is_serve():
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "cli", "serve", "--corpus", str(BUNDLED_CORPUS)],
         capture_output=True,

@@ -122,9 +122,7 @@ async def test_articles_with_bad_links_are_answered_in_full(kind, monkeypatch):
         more = (await _accepted(fake, _callback(click))).body["data"]["embeds"][0]
         assert more["title"] == "Ferry crews return to work" and "url" not in more
 
-        await fake.say(
-            f"<@{BOT_ID}> when did the lighthouse reopen?", ASKER, mentions=[BOT_USER]
-        )
+        await fake.say(f"<@{BOT_ID}> when did the lighthouse reopen?", ASKER, mentions=[BOT_USER])
         (embed,) = (await _accepted(fake, _posted)).body["embeds"]
         assert "to visitors on Sunday" in embed["description"] and "url" not in embed
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,8 +23,8 @@ from retrieval.index.backends.base import (
     source_of,
 )
 from retrieval.index.backends.loading import CorpusIndex
-from retrieval.index.bm25 import BM25Index
-from retrieval.index.catalog import Catalog, ChunkTerms
+from retrieval.index.catalog import Catalog
+from retrieval.index.live import LiveIndex, SegmentTerms
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.text.analysis import indexed_text
 
@@ -48,19 +47,19 @@ class EmbeddedBackend:
     # -- what tests and the indexer read directly --
 
     @property
-    def articles(self) -> list[Article]:
+    def articles(self) -> Sequence[Article]:
         return self.corpus.articles
 
     @property
-    def chunks(self) -> list[Chunk]:
+    def chunks(self) -> Sequence[Chunk]:
         return self.corpus.chunks
 
     @property
-    def index(self) -> BM25Index:
+    def index(self) -> LiveIndex:
         return self.corpus.index
 
     @property
-    def terms(self) -> ChunkTerms:
+    def terms(self) -> SegmentTerms:
         return self.corpus.terms
 
     @property
@@ -84,7 +83,7 @@ class EmbeddedBackend:
     @functools.cached_property
     def _chunk_articles(self) -> np.ndarray:
         """Each chunk's article (article filters become chunk filters)."""
-        return np.fromiter((c.article for c in self.chunks), np.int64, len(self.chunks))
+        return self.corpus.chunks.article_ids
 
     def _articles_inside(self, filters: Filters) -> np.ndarray:
         return article_mask(filters, self.articles, self._times)
@@ -152,9 +151,9 @@ class EmbeddedBackend:
         return sorted({a.publisher for a in self.articles if a.publisher}, key=str.casefold)
 
     def sources(self, filters: Filters) -> list[tuple[Article, int]]:
-        per_article = Counter(c.article for c in self.chunks)
+        per_article = np.bincount(self._chunk_articles, minlength=len(self.articles))
         keep = self._articles_inside(filters)
-        return [(self.articles[i], per_article[i]) for i in np.flatnonzero(keep).tolist()]
+        return [(self.articles[i], int(per_article[i])) for i in np.flatnonzero(keep).tolist()]
 
     def latest(self, count: int, filters: Filters, topic: Topic | None) -> list[Article]:
         order = newest_first(self._times, self._articles_inside(filters))
@@ -190,3 +189,7 @@ class EmbeddedBackend:
     def refreshed(self, progress: Progress | None = None) -> EmbeddedBackend | None:
         new = loading.refreshed(self.corpus, self.config, progress)
         return None if new is None else EmbeddedBackend(self.config, new)
+
+    def settle(self) -> None:
+        """Wait for the background merges this process started (before a command exits)."""
+        loading.settle()

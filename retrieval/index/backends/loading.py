@@ -1,8 +1,9 @@
-"""The embedded index of a corpus folder: read (incrementally), built, saved and reloaded.
+"""The embedded index of a corpus folder: a live, segmented index kept in step with it.
 
-The saved index (index.path, when index.persist is on) is loaded when it matches
-the corpus and the settings; only files added, changed or removed since are read
-again, and the BM25 index is then rebuilt from the forward index alone.
+The saved index (index.path, when index.persist is on) is mapped when it matches
+the settings; only files added, changed or removed since are read again, as one
+new segment plus deletions (retrieval/index/upkeep.py). The backend above sees
+compact chunk and article ids and never knows the index is segmented.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from retrieval.config import Config
-from retrieval.index import store
+from retrieval.index import upkeep
 from retrieval.index.backends.base import Progress
-from retrieval.index.bm25 import BM25Index, BM25Params, Forward
-from retrieval.index.catalog import Catalog, ChunkTerms, analyze_articles, update
-from retrieval.models import Article, Chunk, Skipped
+from retrieval.index.bm25 import BM25Params
+from retrieval.index.catalog import Catalog
+from retrieval.index.live import ArticleView, ChunkView, LiveIndex, SegmentTerms
+from retrieval.models import Article, Skipped
 from retrieval.reading.ingest import no_articles
 
 log = logging.getLogger("newsbot.index")
@@ -28,98 +28,75 @@ log = logging.getLogger("newsbot.index")
 class CorpusIndex:
     """The live (de-duplicated) articles and chunks of a corpus, and their BM25 index."""
 
-    articles: list[Article]
-    chunks: list[Chunk]
-    index: BM25Index
-    terms: ChunkTerms  # each chunk's indexed terms, for coverage without re-analysis
-    catalog: Catalog | None = None  # what was read from the folder (None: articles given)
+    index: LiveIndex
+    folder: bool = True  # False: articles given in memory, no folder to re-read
+
+    @property
+    def articles(self) -> ArticleView:
+        return self.index.articles
+
+    @property
+    def chunks(self) -> ChunkView:
+        return self.index.chunks
+
+    @property
+    def terms(self) -> SegmentTerms:
+        """Each chunk's indexed terms, for coverage without re-analysis."""
+        return self.index.chunk_terms
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """The corpus as one whole Catalog (what the shard writer syncs from)."""
+        return self.index.catalog() if self.folder else None
 
     @property
     def skipped(self) -> list[Skipped]:
-        return self.catalog.skipped if self.catalog is not None else []
+        return self.index.skipped
 
 
 def params(config: Config) -> BM25Params:
-    p = config.bm25
-    return BM25Params(p.k1, p.b, p.epsilon)
+    return upkeep.params_of(config)
 
 
 def from_articles(articles: Sequence[Article], config: Config) -> CorpusIndex:
     """An index over articles in memory (no corpus folder, nothing saved)."""
-    chunks, terms = analyze_articles(articles, config.chunking)
-    vocabulary: dict[str, int] = {}
-    forward = Forward.from_docs(terms, vocabulary)
-    index = BM25Index.from_forward(forward, list(vocabulary), params(config))
-    rows = np.arange(len(chunks), dtype=np.int64)
-    return CorpusIndex(list(articles), chunks, index, ChunkTerms(forward, rows, list(vocabulary)))
+    return CorpusIndex(upkeep.in_memory(articles, config), folder=False)
 
 
 def load(config: Config, progress: Progress | None = None) -> CorpusIndex:
-    """The saved index when it matches the corpus; else (re)built from what changed.
+    """The saved index when it matches the settings, brought up to date with the corpus.
 
     CorpusError when the corpus is gone or nothing in it is readable.
     """
-    catalog, index = None, None
-    saved = store.location(config.index.path, config.corpus)
-    if config.index.persist and store.exists(saved):
-        try:
-            catalog, index = store.load(saved, config.index_settings())
-        except store.StoreError as exc:
-            log.warning("building the index anew: %s", exc)
-    catalog, changed = _read(config, catalog, progress)
-    return _assemble(config, catalog, None if changed else index)
+    return _assemble(config, upkeep.open_index(config, progress))
 
 
 def refreshed(
     previous: CorpusIndex, config: Config, progress: Progress | None = None
 ) -> CorpusIndex | None:
-    """A new index when corpus files were added, changed or removed; else None.
-
-    An index over articles given in memory has no folder to re-read: always None.
-    """
-    if previous.catalog is None:
+    """A new index when corpus files were added, changed or removed (or a background
+    merge was committed); else None. Articles given in memory: always None."""
+    if not previous.folder:
         return None
-    catalog, changed = _read(config, previous.catalog, progress)
-    return _assemble(config, catalog, None) if changed else None
+    fresh = upkeep.refresh(previous.index, config, progress)
+    return None if fresh is None else _assemble(config, fresh)
 
 
-def _read(
-    config: Config, catalog: Catalog | None, progress: Progress | None
-) -> tuple[Catalog, bool]:
-    """The corpus' catalog now, re-reading only what changed since `catalog`."""
-    return update(
-        config.corpus,
-        config.chunking,
-        catalog,
-        config.index.workers,
-        progress,
-        config.corpus_allow_outside,
-        config.index.memory_mb,
-    )
+def settle() -> None:
+    """Wait for background merges this process started (before a command exits)."""
+    upkeep.settle()
 
 
-def _assemble(config: Config, catalog: Catalog, index: BM25Index | None) -> CorpusIndex:
-    """The index over a catalog's live articles; built (and saved) if needed."""
-    articles, chunks, rows = catalog.live()
-    if not chunks:
-        raise no_articles(config.corpus, len(catalog.files), catalog.skipped)
-    if index is None:
-        forward = catalog.forward.select(rows)
-        index = BM25Index.from_forward(
-            forward, catalog.vocabulary, params(config), config.index.memory_mb
-        )
-        if config.index.persist:
-            saved = store.location(config.index.path, config.corpus)
-            try:
-                store.save(saved, catalog, index, config.index_settings())
-            except OSError as exc:
-                log.warning("could not save the index to %s: %s", saved, exc)
+def _assemble(config: Config, live: LiveIndex) -> CorpusIndex:
+    skipped = live.skipped
+    if not live.size:
+        raise no_articles(config.corpus, len(live.files), skipped)
     log.info(
-        "%d articles, %d chunks from %s (%d skipped)",
-        len(articles),
-        len(chunks),
+        "%d articles, %d chunks in %d segments from %s (%d skipped)",
+        len(live.articles),
+        live.size,
+        len(live.segments),
         config.corpus,
-        len(catalog.skipped),
+        len(skipped),
     )
-    terms = ChunkTerms(catalog.forward, rows, catalog.vocabulary)
-    return CorpusIndex(articles, chunks, index, terms, catalog)
+    return CorpusIndex(live)

@@ -6,6 +6,7 @@ The one place that tells the two apart; everything above reads the Backend contr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from retrieval.config import Config, ConfigError
@@ -13,6 +14,7 @@ from retrieval.index import store
 from retrieval.index.backends.base import Backend, Progress
 from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.backends.loading import params
+from retrieval.models import Article
 
 if TYPE_CHECKING:  # xapian is optional: imported only when shards are used
     from retrieval.index.backends.shards.writer import ShardReport
@@ -29,6 +31,11 @@ def open_backend(config: Config, progress: Progress | None = None) -> Backend:
     if config.backend == "xapian":
         return _open_shards(config)
     return EmbeddedBackend.open(config, progress)
+
+
+def in_memory(articles: Sequence[Article], config: Config) -> Backend:
+    """An index over articles given in memory (no corpus folder, nothing saved)."""
+    return EmbeddedBackend.from_articles(articles, config)
 
 
 def _open_shards(config: Config) -> Backend:
@@ -61,4 +68,4 @@ def write_shards(
     x = config.xapian
     settings = store.fingerprint({"chunking": dataclasses.asdict(config.chunking)})
     timeouts = Timeouts(x.connect_timeout_seconds, x.timeout_seconds)
-    return embedded, sync(x.addresses(), embedded.catalog, settings, timeouts)
+    return embedded, sync(x.write_targets(), embedded.catalog, settings, timeouts)

@@ -9,15 +9,22 @@ import pytest
 from helpers import ROOT, shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from cli.evaluation import load_cases
 from retrieval.answering.correction import (
+    QUESTION_WORDS,
     is_acronym,
     match_case,
     max_edits,
     swapped_stop_word,
+    typing_cost,
 )
+from retrieval.answering.engine import Engine
+from retrieval.config import Config
+from retrieval.models import Article
 from retrieval.text.analysis import spans, word_term
+from retrieval.text.words import frequencies, is_word, word_frequency
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W\d_]+")
@@ -200,3 +207,103 @@ def test_words_the_corpus_knows_are_never_corrected(shared_engine, known_words, 
     query = shared_engine.analyse(question)
     shown = (query.corrected or question).split()
     assert shown[-len(words) :] == words, (question, query.corrected)
+
+
+# -- only non-words are typos ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("Who won the 2022 FIFA World Cup final?", None),
+        ("Who will pay for the Patriot sytems?", "Who will pay for the Patriot systems?"),
+        ("Did Trump threaten tarifs on cars?", "Did Trump threaten tariffs on cars?"),
+        ("Did the president wear a hat at the summit?", None),
+        ("Who will foot the bill for the new jets?", None),
+        ("What did they say about the news?", None),
+        ("What was the record?", None),
+    ],
+)
+def test_words_of_the_language_are_read_as_typed(shared_engine, bundled_engine, question, read):
+    assert shared_engine.analyse(question).corrected == read
+    shown = bundled_engine.analyse(question).corrected or question  # a corpus without them
+    kept = [(a, b) for a, b in zip(question.split(), shown.split(), strict=True) if is_word(a)]
+    assert all(a == b for a, b in kept), shown
+
+
+def test_two_misspellings_in_one_question_are_corrected_together(shared_engine):
+    reply = shared_engine.ask("how big is the new US tarrif on semicondutors")
+    assert reply.corrected == "how big is the new US tariff on semiconductors"
+    assert reply.answered and "semiconductors" in reply.answers[0].text
+
+
+def test_a_name_the_corpus_knows_wins_only_over_a_non_word(shared_engine):
+    assert shared_engine.analyse("What did Starmr say?").corrected == "What did Starmer say?"
+    assert shared_engine.analyse("What did Stammer say?").corrected is None  # a word
+
+
+def test_a_slip_to_a_neighbouring_key_or_a_double_letter_is_the_likelier_reading():
+    assert typing_cost("jeys", "jets") < typing_cost("jeys", "jews")  # t is beside y
+    assert typing_cost("tarrif", "tariff") < OSA.distance("tarrif", "tariff")
+    assert typing_cost("espouse", "response") == 2  # two edits far from any slip
+
+
+def test_the_nearer_key_decides_between_two_readings_as_near():
+    articles = [
+        Article(
+            "Harbour news", ("The harbour posts a notice about the ferry timetable.",), "a.txt"
+        ),
+        Article("Harbour ports", ("The harbour ports are open to the ferry again.",), "b.txt"),
+    ]
+    engine = Engine.from_articles(articles, Config())
+    assert engine.analyse("what harbour poats list the ferry").corrected == (
+        "what harbour posts list the ferry"  # a is beside s, not r
+    )
+
+
+def test_a_first_word_is_read_as_a_question_word_only_when_it_is_rare(shared_engine):
+    assert shared_engine.analyse("wat did kaja kallas say").corrected.startswith("what ")
+    assert shared_engine.analyse("hat did kaja kallas say").corrected is None  # a common word
+
+
+@pytest.fixture(scope="module")
+def language_words() -> list[str]:
+    return sorted(w for w in frequencies() if _WORD.fullmatch(w))
+
+
+WORDS_PER_QUESTION = 8  # words asked about together: a question of several, as typed
+
+
+@pytest.mark.parametrize("corpus", ["shared", "bundled"])
+def test_no_word_of_the_language_is_ever_changed(corpus, request, language_words):
+    engine = request.getfixturevalue(f"{corpus}_engine")
+    assert len(language_words) > 80_000
+    changed = []
+    for i in range(0, len(language_words), WORDS_PER_QUESTION):
+        words = " ".join(language_words[i : i + WORDS_PER_QUESTION])
+        question = f"what did they say about {words} and Kallas"
+        if spans(question) and (read := engine.analyse(question).corrected) is not None:
+            changed.append((question, read))
+    assert changed == []
+
+
+@pytest.mark.parametrize("corpus", ["shared", "bundled"])
+def test_a_first_word_changes_only_into_a_far_commoner_question_word(
+    corpus, request, language_words
+):
+    """Where a question must start, the one place a rule may read a word ("wat") as
+    another: every word one edit from a question word, and a sample of the others."""
+    engine = request.getfixturevalue(f"{corpus}_engine")
+    near = [w for w in language_words if any(OSA.distance(w, q) <= 1 for q in QUESTION_WORDS)]
+    sample = random.Random(TYPO_SEED).sample(language_words, 2000)
+    changed = []
+    for word in near + sample:
+        question = f"{word} did Kallas say in Brussels?"
+        read = engine.analyse(question).corrected
+        if read is None:
+            continue
+        first, rest = read.split(" ", 1)
+        rare = word_frequency(first) > 100 * word_frequency(word)
+        if not (first in QUESTION_WORDS and rare and rest == question.split(" ", 1)[1]):
+            changed.append((question, read))
+    assert near and changed == []

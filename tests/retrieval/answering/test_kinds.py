@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.answering.kinds import Kind, holds_answer, identifies, question_kind, refers_by_role
+from retrieval.answering.kinds import Kind, holds_answer, identifies, question_kind
 
 
 @pytest.mark.parametrize(
@@ -53,11 +53,6 @@ def test_identifying_sentences(sentence):
 )
 def test_mentions_that_do_not_identify(sentence):
     assert not identifies(sentence, _name(sentence, "John Healey"))
-
-
-def test_a_role_subject_with_a_pronoun_refers_back():
-    assert refers_by_role("Brussels' foreign affairs chief said she was uncertain.")
-    assert not refers_by_role("Brussels was uncertain whether she would come.")
 
 
 @pytest.mark.parametrize(

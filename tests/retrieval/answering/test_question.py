@@ -8,6 +8,7 @@ import pytest
 
 from retrieval.answering import question as question_module
 from retrieval.answering import snippets as snippets_module
+from retrieval.answering.kinds import Kind
 from retrieval.answering.question import Query, QuestionError, analyse
 
 
@@ -65,8 +66,59 @@ def test_unusable_questions_raise(text):
 def test_an_unseen_filler_word_is_judged_once_not_against_every_chunk():
     from retrieval.answering.snippets import coverage
 
-    query = Query("users find opinions unappealing", ("user", "opinion", "unappeal"),
-                  {"user": 1.0, "opinion": 1.0, "unappeal": 3.0}, frozenset({"unappeal"}))
+    query = Query(
+        "users find opinions unappealing",
+        ("user", "opinion", "unappeal"),
+        {"user": 1.0, "opinion": 1.0, "unappeal": 3.0},
+        frozenset({"unappeal"}),
+    )
     assert query.unseen_share == pytest.approx(0.6)  # still the abstention test's business
     assert coverage(query, frozenset({"user", "opinion"})) == pytest.approx(1.0)
     assert coverage(query, frozenset({"user"})) == pytest.approx(0.5)
+
+
+def _first(reply) -> tuple[str, str] | None:
+    return (reply.answers[0].source.file, reply.answers[0].text) if reply.answered else None
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        (
+            "https://discord.gg/x what did Witkoff warn Putin about",
+            "what did Witkoff warn Putin about",
+        ),
+        (
+            "||spoiler|| **bold** __under__ ~~strike~~ > quote who is kaja kallas",
+            "who is kaja kallas",
+        ),
+        (
+            "<@1> 👋 **what** did `x` *Kaja Kallas* tell reporters? 🇪🇺",
+            "What did Kaja Kallas tell reporters?",
+        ),
+    ],
+)
+def test_a_question_typed_in_discord_is_answered_as_without_its_decoration(
+    shared_engine, typed, plain
+):
+    reply = shared_engine.ask(typed)
+    assert reply.answered, reply.reason
+    assert _first(reply) == _first(shared_engine.ask(plain))
+
+
+def test_links_are_kept_aside_in_the_query_and_a_bare_link_is_a_helpful_error(shared_engine):
+    query = shared_engine.analyse("https://discord.gg/x what did Witkoff warn Putin about")
+    assert query.links == ("https://discord.gg/x",) and query.missing == ()
+    with pytest.raises(QuestionError, match="no words"):
+        shared_engine.ask("https://discord.gg/x 👍")
+
+
+def test_an_aside_the_corpus_does_not_know_is_not_named_as_missing(shared_engine):
+    query = shared_engine.analyse("**lol** who is kaja kallas")
+    assert query.kind is Kind.ENTITY and not query.missing
+    plain = shared_engine.analyse("lol who is kaja kallas")  # typed plainly it is a word asked
+    assert plain.missing == ("lol",)
+
+
+def test_a_decorated_question_word_still_says_what_is_asked(shared_engine):
+    assert shared_engine.analyse("**Who** chaired the meeting?").kind is Kind.NAME

@@ -17,8 +17,16 @@ STORY = (
 OTHERS = [
     Article(f"Other story {n}", (f"Story {n} is about {topic}.",), f"other{n}.txt")
     for n, topic in enumerate(
-        ["chess openings", "apple harvests", "river levels", "stamp collecting", "jazz bands",
-         "bridge repairs", "school meals", "garden birds"]
+        [
+            "chess openings",
+            "apple harvests",
+            "river levels",
+            "stamp collecting",
+            "jazz bands",
+            "bridge repairs",
+            "school meals",
+            "garden birds",
+        ]
     )
 ]
 

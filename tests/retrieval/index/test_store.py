@@ -30,6 +30,12 @@ def _generation(config):
     return (_saved(config) / store.CURRENT).resolve()
 
 
+def _segment(config):
+    """The folder of the (first) saved segment."""
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    return _saved(config) / store.SEGMENTS / manifest["segments"][0]["name"]
+
+
 def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     built = Engine.from_config(config)
     gen = _generation(config)
@@ -38,7 +44,7 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
     loaded = Engine.from_config(config)
     assert _generation(config) == gen  # nothing rewritten
-    assert isinstance(loaded.backend.index.doc_ids.base, np.memmap)  # a view of the mapped file
+    assert isinstance(loaded.backend.index.segments[0].doc_ids, np.memmap)  # mapped, not read
     for q in ["night tram", "sewage fine", "What is the capital of Peru?"]:
         assert loaded.ask(q) == built.ask(q)
     # dates, their precision and feed ids included
@@ -47,32 +53,48 @@ def test_saved_index_loads_and_answers_the_same(config, monkeypatch):
     assert any(a.date_precision == "day" for a in loaded.backend.articles)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "version", "settings", "missing"])
+@pytest.mark.parametrize("damage", ["truncate", "version", "settings", "missing"])
 def test_damaged_index_is_detected_and_rebuilt(config, damage, caplog):
     Engine.from_config(config)
     gen = _generation(config)
     manifest = json.loads((gen / "manifest.json").read_text())
     if damage == "truncate":
-        path = gen / "doc_ids.npy"
+        path = _segment(config) / "doc_ids.npy"
         path.write_bytes(path.read_bytes()[:-7])
-    elif damage == "flip":
-        path = gen / "tfs.npy"
-        data = bytearray(path.read_bytes())
-        data[-1] ^= 0x01
-        path.write_bytes(bytes(data))
     elif damage == "version":
         manifest["format"] = 0
         (gen / "manifest.json").write_text(json.dumps(manifest))
     elif damage == "settings":
         config = dataclasses.replace(config, bm25=dataclasses.replace(config.bm25, k1=1.2))
     else:
-        (gen / "articles.jsonl").unlink()
+        (_segment(config) / "articles.jsonl").unlink()
     with pytest.raises(store.StoreError):
         store.load(_saved(config), config.index_settings())
     engine = Engine.from_config(config)
     assert "building the index anew" in caplog.text
     assert engine.ask("When will the night trams run?").answered
     store.load(_saved(config), config.index_settings())  # the rebuilt one is sound
+    assert _generation(config) != gen
+
+
+def test_a_flipped_bit_is_found_in_the_background_and_the_next_refresh_rebuilds(config, caplog):
+    """Start-up checks sizes only; checksums run after the first answer, off the query path."""
+    Engine.from_config(config)
+    gen = _generation(config)
+    path = _segment(config) / "tfs.npy"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(store.StoreError, match="checksum"):
+        store.load(_saved(config), config.index_settings())
+    engine = Engine.from_config(config)
+    assert engine.backend.index.health.damaged is None  # not checked before the first answer
+    engine.ask("When will the night trams run?")
+    assert engine.backend.index.health.checked.wait(30)
+    assert "fails its checksum" in engine.backend.index.health.damaged
+    rebuilt = engine.refreshed()
+    assert rebuilt is not None and rebuilt.ask("When will the night trams run?").answered
+    store.load(_saved(config), config.index_settings())  # sound again
     assert _generation(config) != gen
 
 
@@ -93,6 +115,11 @@ def test_a_crash_while_saving_keeps_the_previous_index(config, monkeypatch):
     Engine.from_config(config)
     assert _generation(config) != good
     assert [p.name for p in _saved(config).glob("gen-*")] == [_generation(config).name]
+    # The half-written segment of the crashed run is gone; the ones in use are kept.
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    used = sorted(s["name"] for s in manifest["segments"])
+    assert sorted(p.name for p in (_saved(config) / store.SEGMENTS).iterdir()) == used
+    assert len(used) == 2  # the first build, and the new file's segment
 
 
 def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_path, monkeypatch):
@@ -117,3 +144,21 @@ def test_each_corpus_keeps_its_own_index_so_switching_back_loads_it(config, tmp_
         [_saved(config).name, _saved(second).name]
     )
     assert _saved(config).name.startswith("news-")  # the folder's name, for people
+
+
+def test_an_index_analysed_otherwise_is_rebuilt_never_served(config, monkeypatch, caplog):
+    from retrieval.text import analysis
+
+    first = Engine.from_config(config)
+    assert first.backend.index.term_idf("tram") is not None
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    assert manifest["analysis"] == analysis.ANALYZER.fingerprint
+    other = analysis.Analyzer(stop_words=analysis.STOP_WORDS | {"tram", "trams"})
+    monkeypatch.setattr(analysis, "ANALYZER", other)
+    with pytest.raises(store.StoreError, match="analysis"):
+        store.load(_saved(config), config.index_settings())
+    again = Engine.from_config(config)
+    assert "building the index anew" in caplog.text
+    assert again.backend.index.term_idf("tram") is None  # built with the analyzer in use
+    manifest = json.loads((_generation(config) / "manifest.json").read_text())
+    assert manifest["analysis"] == other.fingerprint

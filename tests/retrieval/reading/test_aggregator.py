@@ -1,6 +1,6 @@
 from helpers import BUNDLED_CORPUS, shared_path
 
-from retrieval.reading.aggregator import is_junk, looks_like_page, parse_page
+from retrieval.reading.aggregator import is_junk, is_promo, looks_like_page, parse_page
 from retrieval.text.normalize import clean_line
 
 EXPECTED_SHARED = {
@@ -155,3 +155,49 @@ def test_bundled_corpus_pages_parse_too():
     articles = parse_page(page.read_text(encoding="utf-8"), page.name)
     assert [a.publisher for a in articles] == ["The Ledger", "Market Wire", "Capitol Report"]
     assert not any("Sign in to access" in p for a in articles for p in a.paragraphs)
+
+
+# A page of the same aggregator shape from another site, with its own furniture.
+OTHER_SITE = """Company logo
+Ferry fares frozen for islanders
+Ferry fares frozen for islanders
+
+Island Post5 hours ago
+Fares on the island ferry will not rise this year, the operator said on Friday.
+Blue background
+Photo credit: Jane Doe/Island Post
+Try as they might, councillors could not win a cut for visitors as well.
+Unlock premium features with our app and start your free trial today.
+Most read
+Related Stories
+Lifeboat station gets new boat
+Coast Weekly
+time2 days ago
+• Coast Weekly
+Lifeboat station gets new boat
+The volunteer crew took delivery of the boat on Wednesday.
+Follow us for more island news
+"""
+
+
+def test_another_sites_furniture_is_found_by_its_shape():
+    main, lifeboat = parse_page(OTHER_SITE, "island-post.txt")
+    assert (main.headline, main.publisher) == ("Ferry fares frozen for islanders", "Island Post")
+    assert main.paragraphs == (
+        "Fares on the island ferry will not rise this year, the operator said on Friday.",
+        "Try as they might, councillors could not win a cut for visitors as well.",
+    )
+    assert lifeboat.paragraphs == ("The volunteer crew took delivery of the boat on Wednesday.",)
+
+
+def test_a_promo_addresses_the_reader_or_sells_and_news_does_not():
+    for promo in ["Start your free trial today", "Download our app", "Read more", "Join us"]:
+        assert is_promo(promo), promo
+    for news in [
+        "Try as they might, councillors could not win a cut.",
+        "Read the report and you will see why, the minister said in a statement on Friday "
+        "that ran to many words and went on about the harbour, the ferry, the fares and more "
+        "things besides, long after anyone had stopped listening to the argument at all.",
+        "Family background",
+    ]:
+        assert not is_promo(news) and not is_junk(news), news

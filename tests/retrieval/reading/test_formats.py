@@ -59,3 +59,12 @@ def test_jsonl_reads_articles_and_reports_bad_lines_by_number():
     assert [s.where for s in skipped] == ["w.jsonl:2", "w.jsonl:3", "w.jsonl:4"]
     assert all(s.reason for s in skipped)
     assert len({a.position for a in articles}) == 2
+
+
+def test_a_plain_article_keeps_a_short_heading_that_looks_like_page_furniture():
+    text = (
+        "Harbourmaster named\n\nMegan Price takes over the harbour on Monday.\n\n"
+        "Family background\n\nHer father fished out of the harbour for forty years.\n"
+    )
+    (article,) = parse_text(text, "valley-courier.txt")
+    assert article.paragraphs[1] == "Family background"

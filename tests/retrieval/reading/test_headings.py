@@ -26,9 +26,7 @@ def test_a_line_before_a_short_paragraph_is_not_a_heading():
 
 
 def test_the_real_pages_keep_sub_headings_out_of_running_text(shared_engine):
-    sections = {
-        a.paragraphs[i] for a in shared_engine.backend.articles for i in a.headings
-    }
+    sections = {a.paragraphs[i] for a in shared_engine.backend.articles for i in a.headings}
     assert "Lack of US security guarantee" in sections
     for chunk in shared_engine.backend.chunks:
         assert not any(chunk.text.startswith(s) or f" {s} " in chunk.text for s in sections)

@@ -34,9 +34,7 @@ def _outside_warnings(caplog):
     return [r.getMessage() for r in caplog.records if OUTSIDE in r.getMessage()]
 
 
-def test_links_to_a_file_and_a_folder_outside_are_skipped_with_one_warning_each(
-    tmp_path, caplog
-):
+def test_links_to_a_file_and_a_folder_outside_are_skipped_with_one_warning_each(tmp_path, caplog):
     corpus, outside = _layout(tmp_path)
     with caplog.at_level(logging.WARNING, logger="newsbot.catalog"):
         catalog, _ = update(corpus, ChunkingConfig())

@@ -163,3 +163,25 @@ def test_reading_pages_and_feeds_never_opens_a_socket(monkeypatch):
         assert articles and not skipped
     # a page whose only date is in an absolute URL: still read from the URL text alone
     _read(saved_page(canonical="https://example.org/bay-gazette/2025/04/05/dredging"))
+
+
+PROFILE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>The new harbourmaster: a profile | Valley Courier</title></head><body>
+<main><article>
+<h1>The new harbourmaster: a profile</h1>
+<p>Megan Price takes over the harbour on Monday after twenty years at sea, the first woman
+to hold the post in the port's history.</p>
+<h2>Family background</h2>
+<p>Her father and grandfather both fished out of the harbour, and she learned to sail at
+six.</p>
+<h2>Share</h2>
+<p>Read more about her plans for the quay in Saturday's paper, she said.</p>
+</article></main></body></html>"""
+
+
+def test_a_web_page_keeps_what_an_aggregator_page_would_call_furniture():
+    article = _read(PROFILE, "valley-courier-profile.html")
+    assert "Family background" in article.paragraphs
+    assert any(p.startswith("Her father and grandfather") for p in article.paragraphs)
+    assert any(p.startswith("Read more about her plans") for p in article.paragraphs)

@@ -53,3 +53,24 @@ def test_analyze_equals_spans_on_the_corpora():
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert analyze(text) == [term for term, _, _ in spans(text)], path.name
+
+
+def test_an_analyzer_owns_its_settings_and_its_fingerprint_names_them():
+    from retrieval.text.analysis import ANALYZER, STOP_WORDS, Analyzer
+
+    assert Analyzer().fingerprint == ANALYZER.fingerprint  # equal settings, equal fingerprint
+    others = [
+        Analyzer(stop_words=STOP_WORDS | {"tram"}),
+        Analyzer(stemmer="porter"),
+        Analyzer(min_word=3),
+        Analyzer(currency="£$"),
+        Analyzer(magnitudes=("%",)),
+    ]
+    prints = {a.fingerprint for a in others}
+    assert len(prints) == len(others) and ANALYZER.fingerprint not in prints
+    tram = others[0]
+    assert tram.analyze("the night trams") == ["night", "tram"]  # stop words go before stemming
+    assert tram.analyze("a tram at night") == ["night"]
+    assert ANALYZER.analyze("a tram at night") == ["tram", "night"]  # its cache is its own
+    assert "€800bn" not in Analyzer(magnitudes=("%",)).analyze("€800bn")  # "bn" is no number
+    assert ANALYZER.analyze("€800bn") == ["800", "€800bn"]

@@ -1,30 +1,19 @@
-"""The cheap word test before a slow case-insensitive regex never skips a line it matches."""
+"""The one normaliser: cheap word tests before slow regexes, and questions typed in chat."""
 
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.reading import aggregator
 from retrieval.text import normalize
+from retrieval.text.normalize import plain_question
 
 # Phrases each regex matches, and what re.IGNORECASE equates with their letters.
 PHRASES = {
     normalize._INLINE_JUNK: ["Error retrieving data", "Sign in to view your watchlist"],
-    aggregator._PROMO: [
-        "free for 3 months",
-        "unlimited access",
-        "subscribe today",
-        "already a subscriber",
-        "broaden your horizons",
-        "sign up for our newsletter",
-        "download the app today",
-        "from your preferred app store",
-    ],
 }
 WORDS = {
     normalize._INLINE_JUNK: normalize._INLINE_JUNK_WORDS,
-    aggregator._PROMO: aggregator._PROMO_WORDS,
 }
 VARIANTS = {"i": "iIİı", "s": "sSſ", "k": "kKK"}
 
@@ -47,6 +36,46 @@ def test_every_line_a_regex_matches_passes_the_word_test(data):
 
 
 def test_the_word_test_lets_ordinary_lines_skip():
-    assert not normalize.may_contain("The council met on Tuesday.", aggregator._PROMO_WORDS)
-    assert normalize.may_contain("UNLİMİTED ACCESS", aggregator._PROMO_WORDS)
+    words = normalize._INLINE_JUNK_WORDS
+    assert not normalize.may_contain("The council met on Tuesday.", words)
+    assert normalize.may_contain("ERROR LOADİNG DATA", words)
     assert normalize.clean_line("Price  Error loading data  today") == "Price today"
+
+
+# -- questions as typed in chat ------------------------------------------------------------
+
+
+def test_links_are_kept_aside_not_read_as_words():
+    plain = plain_question("https://discord.gg/x what did Witkoff warn Putin about")
+    assert plain.text == "what did Witkoff warn Putin about"
+    assert plain.links == ("https://discord.gg/x",)
+    masked = plain_question(
+        "is <https://news.example/a_b> or [this story](https://news.example/s) new?"
+    )
+    assert masked.text == "is or this story new?"
+    assert masked.links == ("https://news.example/a_b", "https://news.example/s")
+
+
+def test_hidden_struck_and_code_text_is_dropped_and_decoration_is_marked():
+    plain = plain_question("||spoiler|| **bold** __under__ ~~strike~~ > quote who is kaja kallas")
+    assert plain.text == "bold under quote who is kaja kallas"
+    assert [plain.text[s:e] for s, e in plain.decorated] == [
+        "bold",
+        "under",
+        "quote who is kaja kallas",
+    ]
+    code = plain_question("```py\nprint('x')\n``` what does `rm -rf` do *here*?")
+    assert code.text == "what does do here?"
+
+
+def test_emphasis_inside_a_question_keeps_its_words_and_plain_text_is_untouched():
+    plain = plain_question("who is ***Kaja Kallas***, and _why_ now?")
+    assert plain.text == "who is Kaja Kallas, and why now?"
+    for typed in ["what is 2*3*4 and snake_case?", "Did the £3m overrun matter?", "a > b?"]:
+        assert plain_question(typed).text == typed.replace("> ", "")
+
+
+def test_emoji_custom_emoji_and_mentions_are_not_words():
+    plain = plain_question("<@123> who is Kaja Kallas 🇪🇺👍🏽 :thumbsup: <:pepe:42>?")
+    assert plain.text == "who is Kaja Kallas?"
+    assert plain_question("## 👋 what's new <#99>").text == "what's new"

@@ -22,6 +22,7 @@ DATE_SLOT = 0  # value: the article's date (sortable-serialised POSIX time), for
 # Xapian refuses terms over 245 bytes; a longer one is stood in for by its start and a digest.
 MAX_TERM_BYTES = 240
 META_SETTINGS = "newsbot:settings"  # what the shard's chunks depend on besides the corpus
+META_LAYOUT = "newsbot:shards"  # how many shards the files were placed over
 META_GENERATION = "newsbot:generation"  # changes on every write: readers' cache key
 META_FILE = "newsbot:file:"  # + file digest: the file's path, content digest and articles
 

@@ -46,6 +46,7 @@ from retrieval.index.backends.shards.schema import (
     DATE_SLOT,
     META_FILE,
     META_GENERATION,
+    META_SETTINGS,
     StoredChunk,
     index_term,
     publisher_term,
@@ -54,6 +55,7 @@ from retrieval.index.backends.shards.schema import (
 from retrieval.index.backends.shards.writer import Timeouts
 from retrieval.index.bm25 import BM25Params
 from retrieval.models import Article, Source
+from retrieval.text import analysis
 from retrieval.text.analysis import indexed_text
 
 log = logging.getLogger("newsbot.shards")
@@ -66,9 +68,19 @@ LATEST_PAGE = 64  # documents read per fetch while looking for the newest on a t
 # Relative room below the best co-occurrence weight Xapian reports: documents within it
 # are read and summed exactly (held_weight), as the embedded index sums them.
 COOCCURRENCE_SLACK = 1e-9
+# Chunks holding a term read whole to find its first ones in corpus order; above this
+# many, each shard's first ones are read instead (see XapianBackend.indexed_texts).
+TEXTS_READ_ALL = 2000
 ATTEMPTS = 3  # a query, a retry after reconnecting, one more after a shard is dropped
 # Errors that mean "this shard, now": unreachable, timed out, restarted, rewritten.
 SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
+
+
+class AnalyzedOtherwise(UserError):
+    """A shard's chunks were analysed by another Analyzer: its terms are not this
+    process's, so it is not served; the message says how to rewrite it."""
+
+    exit_code = 2
 
 
 class ArchiveUnavailable(UserError):
@@ -79,10 +91,20 @@ class ArchiveUnavailable(UserError):
 
 @dataclass
 class _Shard:
+    """A configured shard and what every thread knows of its health."""
+
     ordinal: int
     address: ShardAddress
-    db: xapian.Database | None = None
-    retry_at: float = 0.0
+    retry_at: float = 0.0  # while in the future the shard is left out (it failed)
+
+
+@dataclass
+class _Connection:
+    """One thread's connection to one shard."""
+
+    ordinal: int
+    address: ShardAddress
+    db: xapian.Database
 
 
 @dataclass
@@ -90,7 +112,7 @@ class View:
     """The reachable shards as one database; docids map back to stable chunk ids."""
 
     db: xapian.Database
-    shards: list[_Shard]
+    shards: list[_Connection]
     total: int  # configured shards
 
     @property
@@ -114,8 +136,21 @@ def open_readonly(address: ShardAddress, timeouts: Timeouts) -> xapian.Database:
     return xapian.Database(str(address.path))
 
 
+class _Local(threading.local):
+    """A thread's own connections (Xapian objects are not thread-safe), by shard ordinal."""
+
+    def __init__(self) -> None:
+        self.epoch = -1
+        self.open: dict[int, _Connection] = {}
+
+
 class ShardSet:
-    """Connections to the shards, re-established after faults."""
+    """Connections to the shards: one set per thread, so queries never wait on each other.
+
+    Health is shared: a shard one thread found down is left out by every thread
+    until `retry_seconds` pass, so a stalled shard costs one query its timeouts, not
+    every thread. The lock guards only that state, never a network exchange.
+    """
 
     def __init__(
         self,
@@ -128,74 +163,98 @@ class ShardSet:
         self.timeouts = timeouts
         self.retry_seconds = retry_seconds
         self.clock = clock
-        self._lock = threading.Lock()  # xapian objects are not thread-safe
+        self._health = threading.Lock()
+        self._epoch = 0  # bumped by refresh: each thread then opens its connections anew
+        self._local = _Local()
+        self._every: list[dict[int, _Connection]] = []  # each thread's connections, for close
 
-    def _connect(self, shard: _Shard) -> None:
+    def _mine(self) -> dict[int, _Connection]:
+        local = self._local
+        if local.epoch != self._epoch:
+            for conn in local.open.values():
+                conn.db.close()
+            local.open.clear()
+            if local.epoch == -1:
+                with self._health:
+                    self._every.append(local.open)
+            local.epoch = self._epoch
+        return local.open
+
+    def _connect(self, shard: _Shard, mine: dict[int, _Connection]) -> None:
         try:
-            shard.db = open_readonly(shard.address, self.timeouts)
+            db = open_readonly(shard.address, self.timeouts)
         except SHARD_ERRORS as exc:
-            if shard.retry_at == 0.0 or shard.db is not None:
+            with self._health:
+                first = shard.retry_at == 0.0 or self.clock() >= shard.retry_at
+                shard.retry_at = self.clock() + self.retry_seconds
+            if first:
                 log.warning("shard %s unavailable: %s", shard.address, exc)
-            shard.db = None
-            shard.retry_at = self.clock() + self.retry_seconds
         else:
-            if shard.retry_at:
+            mine[shard.ordinal] = _Connection(shard.ordinal, shard.address, db)
+            with self._health:
+                back, shard.retry_at = shard.retry_at != 0.0, 0.0
+            if back:
                 log.warning("shard %s is back", shard.address)
-            shard.retry_at = 0.0
 
     def _view(self) -> View:
-        now = self.clock()
+        mine = self._mine()
         for shard in self.shards:
-            if shard.db is None and now >= shard.retry_at:
-                self._connect(shard)
-        up = [s for s in self.shards if s.db is not None]
+            with self._health:
+                down = self.clock() < shard.retry_at
+            if down:  # another thread (or this one) found it down: skip it, drop our link
+                dropped = mine.pop(shard.ordinal, None)
+                if dropped is not None:
+                    dropped.db.close()
+            elif shard.ordinal not in mine:
+                self._connect(shard, mine)
+        up = [mine[s.ordinal] for s in self.shards if s.ordinal in mine]
         if not up:
             raise ArchiveUnavailable(
                 "The archive is unavailable right now (no shard answers); try again in a minute."
             )
         db = xapian.Database()
-        for shard in up:
-            db.add_database(shard.db)
+        for conn in up:
+            db.add_database(conn.db)
         return View(db, up, len(self.shards))
 
     def run(self, work: Callable[[View], T]) -> T:
         """`work` over the reachable shards; after a fault, reconnect and try again."""
-        with self._lock:
-            for attempt in range(1, ATTEMPTS + 1):
-                view = self._view()
-                try:
-                    return work(view)
-                except SHARD_ERRORS as exc:
-                    log.warning("shard query failed (attempt %d): %s", attempt, exc)
-                    if attempt == ATTEMPTS:
-                        break
-                    # A connection that failed once is not trusted: reconnect all in the view.
-                    for shard in view.shards:
-                        shard.db = None
-                        self._connect(shard)
-            raise ArchiveUnavailable(
-                "The archive is unavailable right now (its shards fail to answer); "
-                "try again in a minute."
-            )
+        for attempt in range(1, ATTEMPTS + 1):
+            view = self._view()
+            try:
+                return work(view)
+            except SHARD_ERRORS as exc:
+                log.warning("shard query failed (attempt %d): %s", attempt, exc)
+                if attempt == ATTEMPTS:
+                    break
+                # A connection that failed once is not trusted: reconnect all in the view.
+                mine = self._mine()
+                for conn in view.shards:
+                    mine.pop(conn.ordinal, None)
+                    conn.db.close()
+                    self._connect(self.shards[conn.ordinal], mine)
+        raise ArchiveUnavailable(
+            "The archive is unavailable right now (its shards fail to answer); "
+            "try again in a minute."
+        )
 
     def refresh(self) -> None:
-        """See what the indexer committed since the shards were opened."""
-        with self._lock:
-            for shard in self.shards:
-                if shard.db is None:
-                    continue
-                try:
-                    shard.db.reopen()
-                except SHARD_ERRORS:
-                    shard.db = None
-                    self._connect(shard)
+        """See what the indexer wrote since the shards were opened.
+
+        Every thread reconnects: a server opens a shard folder's stub afresh per
+        connection, so a new connection sees a switched generation (reopen would not).
+        """
+        with self._health:
+            self._epoch += 1
 
     def close(self) -> None:
-        with self._lock:
-            for shard in self.shards:
-                if shard.db is not None:
-                    shard.db.close()
-                    shard.db = None
+        """Close every thread's connections (at shutdown, when no query runs)."""
+        with self._health:
+            for opened in self._every:
+                for conn in opened.values():
+                    conn.db.close()
+                opened.clear()
+            self._epoch += 1
 
 
 @dataclass
@@ -224,7 +283,7 @@ class XapianBackend:
     def refresh(self) -> None:
         self.shards.refresh()
         try:
-            self._size = self.shards.run(lambda view: view.db.get_doccount())
+            self._size = self.shards.run(lambda view: _written_alike(view).db.get_doccount())
         except ArchiveUnavailable as exc:  # logged per shard; queries retry later
             log.warning("%s", exc)
 
@@ -361,6 +420,7 @@ class XapianBackend:
     ) -> tuple[list[_Candidate], bool]:
         """The first `count` matches rescored; and whether Xapian's weights agreed."""
         found, trusted = [], True
+        mset.fetch()  # every document requested at once: the shards answer in parallel
         for item in itertools.islice(mset, count):
             stored = StoredChunk.decode(item.document.get_data())
             score, positive = self._score(stored, uses, idf, avgdl)
@@ -571,22 +631,38 @@ class XapianBackend:
         return self.shards.run(work)
 
     def indexed_texts(self, term: str, count: int) -> list[str]:
-        """Every chunk holding the term is read to find the first `count` in corpus order
-        (the shards keep no order Xapian could sort by); fine for the rare terms
-        misspellings are near, costly for a term in very many chunks."""
+        """The first `count` chunks holding the term in corpus order: all of them are read
+        and sorted when there are at most TEXTS_READ_ALL (the shards keep no order Xapian
+        could sort by); beyond that, each shard's first `count` in the order it stores
+        them (its corpus order as written by a full build), so the cost stays bounded."""
 
         def work(view: View) -> list[str]:
+            leaf = index_term(term)
             enquire = xapian.Enquire(view.db)
-            enquire.set_query(xapian.Query(index_term(term)))
+            enquire.set_query(xapian.Query(leaf))
             enquire.set_weighting_scheme(xapian.BoolWeight())
-            stored = [
-                StoredChunk.decode(item.document.get_data())
-                for item in enquire.get_mset(0, view.db.get_doccount())
-            ]
+            enquire.set_docid_order(xapian.Enquire.ASCENDING)
+            held = view.db.get_termfreq(leaf)
+            # Docids interleave the shards, so the first count * shards hold each one's first.
+            read = held if held <= TEXTS_READ_ALL else count * len(view.shards)
+            stored = [StoredChunk.decode(i.document.get_data()) for i in enquire.get_mset(0, read)]
             stored.sort(key=StoredChunk.order)
             return [indexed_text(s.text, s.headline, s.section) for s in stored[:count]]
 
         return self.shards.run(work)
+
+
+def _written_alike(view: View) -> View:
+    """The view, once every shard in it was written with this process's Analyzer (a shard
+    never written holds nothing to compare); AnalyzedOtherwise naming one that was not."""
+    for conn in view.shards:
+        written = conn.db.get_metadata(META_SETTINGS)
+        if written and json.loads(written).get("analysis") != analysis.ANALYZER.fingerprint:
+            raise AnalyzedOtherwise(
+                f"shard {conn.address} was written with other analysis settings; "
+                "rewrite the shards with: newsbot index --backend xapian"
+            )
+    return view
 
 
 def _filter_queries(filters: Filters) -> list[xapian.Query]:

@@ -3,8 +3,21 @@
 Each corpus file belongs to one shard (schema.owner). A shard remembers, per
 file, a digest of what it holds (the file's content and which of its articles
 are live after de-duplication); only files whose digest changed are rewritten,
-on their own shard, and a file whose owner changed (shards added or removed)
-moves. Settings that change every chunk (analysis, chunking) rewrite the shard.
+on their own shard. Every shard is written at once, one process each (building
+Xapian documents is Python work: one core per shard), with a commit every
+`BATCH` chunks.
+
+A shard given as a folder (the folder its xapian-tcpsrv serves, as this machine
+sees it) is a stub database: `XAPIANDB` names the generation served, and each
+generation is a database folder beside it (layout.py). A full build (the first,
+new settings, or a changed number of shards, which moves files) writes a new
+generation for every shard while the old ones serve, then switches them all
+(switch.py); a failure before the switch leaves the old state serving and every
+file on exactly one shard. An incremental update rewrites only changed files, in
+place, one commit per shard: a file never changes shards then, so each shard is
+old or new and every file is on exactly one. A shard given as host:port is written
+through xapian-tcpsrv's writable remote protocol (one round trip per chunk,
+incremental only; moves are not atomic across shards).
 """
 
 from __future__ import annotations
@@ -12,21 +25,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import xapian
 
 from retrieval.config import ShardAddress
 from retrieval.errors import UserError
+from retrieval.index.backends.shards import layout
 from retrieval.index.backends.shards.schema import (
     DATE_SLOT,
     FILE_PREFIX,
     META_FILE,
     META_GENERATION,
+    META_LAYOUT,
     META_SETTINGS,
     StoredChunk,
     file_key,
@@ -40,6 +59,10 @@ from retrieval.models import Article, Chunk
 
 log = logging.getLogger("newsbot.shards")
 
+# Chunks per commit: bounds the writer's memory (Xapian buffers changes until a commit)
+# while keeping commits, each a sync to disk, rare enough not to cost much.
+BATCH = 50_000
+
 
 class ShardWriteError(UserError):
     """A shard could not be reached or written; the others are left consistent."""
@@ -47,7 +70,9 @@ class ShardWriteError(UserError):
     exit_code = 1
 
 
-ShardProgress = Callable[[int, int, int], None]  # shard, files written, chunks written
+# stage ("written": a batch committed, "built": the shard's new state complete,
+# "switched": a new generation served), shard, chunks the shard holds so far.
+ShardProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -72,13 +97,31 @@ class _FilePlan:
     chunks: list[int]  # live chunk indices
 
 
-def open_writable(address: ShardAddress, timeouts: Timeouts) -> xapian.WritableDatabase:
-    if address.remote:
-        return xapian.remote_open_writable(
-            address.host, address.port, int(timeouts.query * 1000), int(timeouts.connect * 1000)
-        )
-    address.path.parent.mkdir(parents=True, exist_ok=True)
-    return xapian.WritableDatabase(str(address.path), xapian.DB_CREATE_OR_OPEN)
+@dataclass(frozen=True)
+class _Parts:
+    """The live corpus a shard's documents are built from."""
+
+    articles: list[Article]
+    chunks: list[Chunk]
+    forward: Forward
+    vocabulary: Sequence[str]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One shard's write: where, what it should hold, and whether it starts empty."""
+
+    shard: int
+    address: ShardAddress
+    target: Path | None  # a new generation folder (full build) or the served one; None: remote
+    wanted: dict[str, _FilePlan]
+    fresh: bool  # a new, empty database: nothing to compare or delete
+
+
+def open_remote_writable(address: ShardAddress, timeouts: Timeouts) -> xapian.WritableDatabase:
+    return xapian.remote_open_writable(
+        address.host, address.port, int(timeouts.query * 1000), int(timeouts.connect * 1000)
+    )
 
 
 def _plans(catalog: Catalog, articles: list[Article], chunks: list[Chunk]) -> list[_FilePlan]:
@@ -99,17 +142,40 @@ def _plans(catalog: Catalog, articles: list[Article], chunks: list[Chunk]) -> li
     return plans
 
 
+@dataclass(frozen=True)
+class _ArticleTerms:
+    """What every chunk of an article shares: its boolean terms and date value."""
+
+    booleans: tuple[str, ...]
+    date: bytes | None
+
+    @classmethod
+    def of(cls, article: Article) -> _ArticleTerms:
+        booleans = [FILE_PREFIX + file_key(article.file)]
+        if article.publisher:
+            booleans.append(publisher_term(article.publisher))
+        date = None
+        if article.date is not None:
+            date = xapian.sortable_serialise(article.date.timestamp())
+        return cls(tuple(booleans), date)
+
+
 def _document(
-    chunk: Chunk, article: Article, terms: Sequence[str], tfs: Sequence[int]
+    chunk: Chunk,
+    article: Article,
+    shared: _ArticleTerms,
+    terms: Sequence[str],
+    xterms: Sequence[str],
+    tfs: Sequence[int],
 ) -> xapian.Document:
+    """A chunk as a document: `terms` analysed, `xterms` the same as Xapian terms."""
     doc = xapian.Document()
-    for term, tf in zip(terms, tfs, strict=True):
-        doc.add_term(index_term(term), int(tf))
-    doc.add_boolean_term(FILE_PREFIX + file_key(article.file))
-    if article.publisher:
-        doc.add_boolean_term(publisher_term(article.publisher))
-    if article.date is not None:
-        doc.add_value(DATE_SLOT, xapian.sortable_serialise(article.date.timestamp()))
+    for term, tf in zip(xterms, tfs, strict=True):
+        doc.add_term(term, tf)
+    for term in shared.booleans:
+        doc.add_boolean_term(term)
+    if shared.date is not None:
+        doc.add_value(DATE_SLOT, shared.date)
     stored = StoredChunk(
         chunk.text,
         article.file,
@@ -121,7 +187,7 @@ def _document(
         chunk.paragraph,
         chunk.start,
         chunk.end,
-        dict(zip(terms, map(int, tfs), strict=True)),
+        dict(zip(terms, tfs, strict=True)),
         article.date.isoformat() if article.date is not None else "",
         article.date_precision or "",
         article.author or "",
@@ -168,80 +234,182 @@ def sync(
     progress: ShardProgress | None = None,
 ) -> list[ShardReport]:
     """Write the catalog's live chunks to their shards, rewriting only what changed."""
+    folders = [a.path for a in addresses if not a.remote]
+    layout.recover(folders)  # a switch a crash interrupted: finish or undo it
     articles, chunks, rows = catalog.live()
     parts = _Parts(articles, chunks, catalog.forward.select(rows), catalog.vocabulary)
-    plans = _plans(catalog, articles, chunks)
     owned: dict[int, dict[str, _FilePlan]] = defaultdict(dict)
-    for plan in plans:
+    for plan in _plans(catalog, articles, chunks):
         owned[owner(plan.name, len(addresses))][file_key(plan.name)] = plan
     fingerprint = json.dumps(settings, sort_keys=True)
-    reports = []
+    shape = str(len(addresses))
+    full = bool(folders) and not all(
+        layout.current_matches(f, {META_SETTINGS: fingerprint, META_LAYOUT: shape}) for f in folders
+    )
+    write_id = uuid.uuid4().hex
+    jobs = []
     for shard, address in enumerate(addresses):
-        try:
-            db = open_writable(address, timeouts)
-            try:
-                wanted = owned.get(shard, {})
-                reports.append(
-                    _sync_shard(db, shard, address, wanted, fingerprint, parts, progress)
-                )
-            finally:
-                db.close()
-        except xapian.Error as exc:
-            raise ShardWriteError(f"cannot write shard {address}: {exc}") from None
+        wanted = owned.get(shard, {})
+        if address.remote:
+            jobs.append(_Job(shard, address, None, wanted, fresh=False))
+        elif full:
+            target = layout.new_generation(address.path, write_id)
+            jobs.append(_Job(shard, address, target, wanted, fresh=True))
+        else:
+            jobs.append(_Job(shard, address, layout.served(address.path), wanted, fresh=False))
+    try:
+        reports = _run(jobs, parts, fingerprint, shape, timeouts, progress)
+    except BaseException:
+        if full:  # the old generations still serve; the new ones are dropped
+            for job in jobs:
+                layout.discard(job.target)
+        raise
+    if full:
+        layout.switch([(a.path, job.target) for a, job in zip(addresses, jobs, strict=True)])
+        for job in jobs:
+            if progress:
+                progress("switched", job.shard, reports[job.shard].chunks)
     return reports
 
 
-@dataclass(frozen=True)
-class _Parts:
-    """The live corpus a shard's documents are built from."""
-
-    articles: list[Article]
-    chunks: list[Chunk]
-    forward: Forward
-    vocabulary: Sequence[str]
-
-
-def _sync_shard(
-    db: xapian.WritableDatabase,
-    shard: int,
-    address: ShardAddress,
-    wanted: dict[str, _FilePlan],
-    fingerprint: str,
+def _run(
+    jobs: list[_Job],
     parts: _Parts,
+    fingerprint: str,
+    shape: str,
+    timeouts: Timeouts,
     progress: ShardProgress | None,
+) -> list[ShardReport]:
+    """Every job in its own process, at once; the first failure stops them all."""
+    context = multiprocessing.get_context("fork")  # the children share the corpus in memory
+    running: dict[Connection, tuple[_Job, multiprocessing.process.BaseProcess]] = {}
+    for job in jobs:
+        mine, theirs = context.Pipe(duplex=False)
+        proc = context.Process(
+            target=_child,
+            args=(theirs, job, parts, fingerprint, shape, timeouts, os.getpid()),
+            name=f"newsbot-shard{job.shard}",
+            daemon=True,
+        )
+        proc.start()
+        theirs.close()
+        running[mine] = (job, proc)
+    reports: dict[int, ShardReport] = {}
+    try:
+        while running:
+            for conn in wait(list(running)):
+                job, proc = running[conn]
+                try:
+                    kind, *rest = conn.recv()
+                except EOFError:
+                    kind, rest = "error", [f"its writer process died (exit {proc.exitcode})"]
+                if kind == "written" and progress:
+                    progress("written", job.shard, rest[0])
+                elif kind == "done":
+                    reports[job.shard] = rest[0]
+                    if progress:
+                        progress("built", job.shard, rest[0].chunks)
+                elif kind == "error":
+                    raise ShardWriteError(f"cannot write shard {job.address}: {rest[0]}")
+                if kind in ("done", "error"):
+                    del running[conn]
+                    conn.close()
+                    proc.join()
+    finally:
+        for conn, (_, proc) in running.items():
+            proc.kill()
+            proc.join()
+            conn.close()
+    return [reports[job.shard] for job in jobs]
+
+
+def _child(
+    out: Connection,
+    job: _Job,
+    parts: _Parts,
+    fingerprint: str,
+    shape: str,
+    timeouts: Timeouts,
+    parent: int,
+) -> None:
+    """A writer process: one shard's job, reporting batches and the result on `out`."""
+    # Xapian flushes postings every this many documents (default 10,000): once a batch.
+    os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(BATCH)
+    try:
+        if job.target is None:
+            db = open_remote_writable(job.address, timeouts)
+        else:
+            db = xapian.WritableDatabase(str(job.target), xapian.DB_CREATE_OR_OPEN)
+        try:
+            report = _write_shard(db, job, parts, fingerprint, shape, out.send, parent)
+        finally:
+            db.close()
+        out.send(("done", report))
+    except xapian.Error as exc:
+        out.send(("error", str(exc)))
+    finally:
+        out.close()
+
+
+def _write_shard(
+    db: xapian.WritableDatabase,
+    job: _Job,
+    parts: _Parts,
+    fingerprint: str,
+    shape: str,
+    send: Callable[[tuple[Any, ...]], None],
+    parent: int,
 ) -> ShardReport:
     """Rewrite the files whose digest changed on one shard; drop the files it no longer owns."""
-    if db.get_metadata(META_SETTINGS).decode() != fingerprint:
+    if not job.fresh and db.get_metadata(META_SETTINGS).decode() != fingerprint:
         _wipe(db)
     held = {
         key.decode()[len(META_FILE) :]: json.loads(db.get_metadata(key))["digest"]
         for key in db.metadata_keys(META_FILE)
     }
+    wanted = job.wanted
     stale = [k for k, d in held.items() if k not in wanted or wanted[k].digest != d]
     fresh = [k for k, plan in wanted.items() if held.get(k) != plan.digest]
     for key in stale:
         db.delete_document(FILE_PREFIX + key)
         db.set_metadata(META_FILE + key, "")
-    written = 0
-    forward, chunks = parts.forward, parts.chunks
-    for n, key in enumerate(fresh, start=1):
+    written = pending = 0
+    forward, chunks, vocabulary = parts.forward, parts.chunks, parts.vocabulary
+    indptr, terms, tfs = forward.indptr.tolist(), forward.terms, forward.tfs
+    xterms = [index_term(t) for t in vocabulary]
+    for key in fresh:
         plan = wanted[key]
+        shared = {a: _ArticleTerms.of(parts.articles[a]) for a in plan.articles}
         for c in plan.chunks:
-            a, b = forward.indptr[c], forward.indptr[c + 1]
-            terms = [parts.vocabulary[t] for t in forward.terms[a:b].tolist()]
-            article = parts.articles[chunks[c].article]
-            db.add_document(_document(chunks[c], article, terms, forward.tfs[a:b]))
+            a, b = indptr[c], indptr[c + 1]
+            ids = terms[a:b].tolist()
+            chunk = chunks[c]
+            doc = _document(
+                chunk,
+                parts.articles[chunk.article],
+                shared[chunk.article],
+                [vocabulary[t] for t in ids],
+                [xterms[t] for t in ids],
+                tfs[a:b].tolist(),
+            )
+            db.add_document(doc)
             written += 1
+            pending += 1
+            if os.getppid() != parent:  # a killed `newsbot index` leaves no writer behind
+                os._exit(1)
         db.set_metadata(META_FILE + key, _file_meta(plan, parts.articles, chunks))
-        if progress:
-            progress(shard, n, written)
-    if stale or fresh or not db.get_metadata(META_GENERATION):
+        if pending >= BATCH:
+            db.commit()
+            pending = 0
+            send(("written", db.get_doccount()))
+    if stale or fresh or not db.get_metadata(META_GENERATION) or job.fresh:
         db.set_metadata(META_SETTINGS, fingerprint)
+        db.set_metadata(META_LAYOUT, shape)
         db.set_metadata(META_GENERATION, uuid.uuid4().hex)
         db.commit()
     removed = len([k for k in stale if k not in wanted])
-    log.info("shard %s: %d files written, %d removed", address, len(fresh), removed)
-    return ShardReport(str(address), len(fresh), removed, db.get_doccount())
+    log.info("shard %s: %d files written, %d removed", job.address, len(fresh), removed)
+    return ShardReport(str(job.address), len(fresh), removed, db.get_doccount())
 
 
 def _wipe(db: xapian.WritableDatabase) -> None:

@@ -52,11 +52,13 @@ def _accepts(port: int) -> bool:
 
 
 class ShardServer:
-    """One writable xapian-tcpsrv over one database folder."""
+    """One xapian-tcpsrv over one folder: a writable database, or (`stub`) a shard folder
+    that `newsbot index` builds generations in and switches (layout.py)."""
 
-    def __init__(self, binary: str, path: Path) -> None:
+    def __init__(self, binary: str, path: Path, stub: bool = False) -> None:
         self.binary = binary
         self.path = path
+        self.stub = stub
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -67,12 +69,17 @@ class ShardServer:
     def start(self) -> ShardServer:
         import xapian
 
+        from retrieval.index.backends.shards import layout
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        xapian.WritableDatabase(str(self.path), xapian.DB_CREATE_OR_OPEN).close()
+        if self.stub:
+            layout.initialise(self.path)
+        else:
+            xapian.WritableDatabase(str(self.path), xapian.DB_CREATE_OR_OPEN).close()
         self.proc = subprocess.Popen(
             [
                 self.binary,
-                "--writable",
+                *([] if self.stub else ["--writable"]),
                 "--quiet",
                 "--interface",
                 "127.0.0.1",
@@ -118,11 +125,11 @@ class ShardServers:
         self.binary = require_tcpsrv()
         self.servers: list[ShardServer] = []
 
-    def start(self, count: int) -> list[ShardServer]:
+    def start(self, count: int, stub: bool = False) -> list[ShardServer]:
         started = []
         for _ in range(count):
             path = self.root / f"shard{len(self.servers)}"
-            server = ShardServer(self.binary, path)
+            server = ShardServer(self.binary, path, stub)
             self.servers.append(server)
             started.append(server.start())
         return started

@@ -309,3 +309,15 @@ def _covers(engine: Engine, topic: str, chunk: int) -> bool:
     terms = engine.backend.terms.of(chunk)
     held = frozenset(query.terms) - query.unseen
     return bool(held & terms) and coverage(query, terms) >= engine.config.answers.min_coverage
+
+
+def test_the_corpus_spellings_of_a_common_term_are_read_boundedly_alike(corpora, monkeypatch):
+    """Past TEXTS_READ_ALL chunks the shards read each shard's first chunks only: on a full
+    build that is still the embedded index's first chunks in corpus order."""
+    from retrieval.index.backends.shards import search
+
+    monkeypatch.setattr(search, "TEXTS_READ_ALL", 0)
+    pair = corpora["generated"]
+    shards, reference = pair.engines["shards"].backend, pair.reference.backend
+    for term in ["valdoran", "mirekosa", "tavelun"]:
+        assert shards.indexed_texts(term, 20) == reference.indexed_texts(term, 20), term

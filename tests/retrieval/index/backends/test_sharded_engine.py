@@ -181,3 +181,24 @@ def test_indexing_to_an_unreachable_shard_is_one_clear_error(shard_servers, tmp_
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"newsbot: error: cannot write shard {servers[1].address}")
     assert "\n" not in err
+
+
+def test_shards_analysed_otherwise_are_not_served_until_rewritten(
+    shard_servers, tmp_path, monkeypatch
+):
+    from retrieval.index.backends.shards.search import AnalyzedOtherwise
+    from retrieval.text import analysis
+
+    corpus = write_corpus(tmp_path / "corpus", files=8)
+    config = sharded_config(corpus, shard_servers.start(2))
+    write_shards(config)
+    assert Engine.from_config(config).search("valdoran")
+    other = analysis.Analyzer(stop_words=analysis.STOP_WORDS | {"valdoran"})
+    monkeypatch.setattr(analysis, "ANALYZER", other)
+    with pytest.raises(AnalyzedOtherwise, match="newsbot index --backend xapian"):
+        Engine.from_config(config)
+    embedded, reports = write_shards(config)  # rewrites every shard with this analyzer
+    assert sum(r.chunks for r in reports) == embedded.size
+    sharded = Engine.from_config(config)
+    assert "valdoran" not in sharded.backend.vocabulary()
+    same_hits(sharded.search("mirekosa tavelun", 10), embedded.search("mirekosa tavelun", 10))

@@ -134,3 +134,37 @@ def test_ties_beyond_the_first_fetch_are_all_read_and_ranked_as_the_embedded_ind
     got, want = assert_same_top(backend, articles, chunks, index, query, k=10)
     assert len(set(backend.top_k(query, 40, NO_FILTERS).scores)) == 1  # all tied
     assert got.tolist() == want.tolist()  # the same ten, in the same order
+
+
+def test_queries_from_two_threads_run_at_once_each_on_its_own_connections(shard_servers, tmp_path):
+    """No lock spans a query: a second thread answers while the first is still inside one."""
+    import threading
+
+    catalog = read(write_corpus(tmp_path / "corpus", files=6))
+    servers = shard_servers.start(2)
+    write(servers, catalog)
+    shards = open_backend(servers).shards
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def slow(view):
+        seen["first"] = [c.db for c in view.shards]
+        inside.set()
+        assert release.wait(10)
+        return view.db.get_doccount()
+
+    first = threading.Thread(target=shards.run, args=(slow,))
+    first.start()
+    assert inside.wait(10)
+
+    def quick(view):
+        seen["second"] = [c.db for c in view.shards]
+        return view.db.get_doccount()
+
+    try:
+        assert shards.run(quick) == len(catalog.live()[1])
+        assert first.is_alive()  # answered while the first query was still inside run()
+    finally:
+        release.set()
+        first.join(10)
+    assert not set(map(id, seen["first"])) & set(map(id, seen["second"]))
