@@ -63,6 +63,10 @@ def intents_for(settings: BotConfig) -> discord.Intents:
 
 class NewsBot(commands.Bot):
     def __init__(self, engine: Engine, settings: BotConfig, **options: Any) -> None:
+        # newsbot never joins a voice channel: discord.py's warnings that the voice
+        # libraries (PyNaCl, davey) are missing would only be noise before our first line.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

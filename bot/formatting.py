@@ -9,13 +9,14 @@ or word boundary with an ellipsis, never over the limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import discord
 
-from retrieval.models import Answer, Article, Hit, Reply, Source, mark_up, reader_link
-from retrieval.reading.dates import APPROXIMATE, DAY, before_saving, date_label, day_label
+from retrieval.answering.fragments import fragment
+from retrieval.models import Article, Hit, Reply, Source, mark_up, reader_link
+from retrieval.reading.dates import APPROXIMATE, DAY, date_label, day_label
 from retrieval.text.fit import ELLIPSIS, around, cut_point, ellipsize
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -37,7 +38,8 @@ SHORT_CHARS = 200
 CONTEXT_CHARS = 900
 FOOTER_BUDGET = 200
 FIELD_NAME_BUDGET = 200
-WHEN_LIMIT = 160  # a date line: timestamp markup and a short age such as "4 days before saving"
+WHEN_LIMIT = 160  # a date line: timestamp markup, or a page's own date text cut short
+PUBLISHER_CHARS = 80  # a publisher's name on a card: long enough for any real one
 CORRECTION_CHARS = 300  # questions are short; this bounds a hostile one
 COLOUR = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
@@ -74,21 +76,27 @@ def plain(text: str, limit: int) -> str:
     return fit(discord.utils.escape_mentions(text), limit, escaped=False)
 
 
-def source_line(source: Source, extra: str = "") -> str:
-    """publisher · date · file (· extra), unescaped, for footers (no timestamp markup there)."""
-    when = date_label(source.date, source.date_precision, source.published)
-    parts = [source.publisher, when, source.file, extra]
-    return " · ".join(p for p in parts if p)
+def source_line(source: Source, now: datetime | None = None) -> str:
+    """publisher · date · file, unescaped, for the ephemeral passage card's footer (footers
+    show timestamp markup literally). Only the asker sees that card; public cards never
+    name a file."""
+    when = date_label(source.date, source.date_precision, source.published, now or _now())
+    return " · ".join(p for p in (source.publisher, when, source.file) if p)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def when_markup(
     date: datetime | None, precision: str | None, published: str | None, limit: int = WHEN_LIMIT
 ) -> str:
-    """The date in Discord's timestamp markup, shown in each reader's own time zone.
-
-    A day-precision date stays plain text: as midnight UTC, `<t:…:D>` would show the
-    day before to readers west of Greenwich. Only for description and field values:
-    footers and titles show the markup literally.
+    """A card's one date, as people say it, in Discord's timestamp markup where it helps:
+    an exact time in each reader's own time zone with its age (`<t:…:R>`, which Discord
+    keeps current), an age the page gave relative to its saving as "about 4 days ago", a
+    bare day as "6 Jul 2025" (as midnight UTC, `<t:…:D>` would show the day before to
+    readers west of Greenwich). Only for description and field values: footers and titles
+    show the markup literally.
     """
     if date is None:
         return fit(published or "", limit)
@@ -96,9 +104,7 @@ def when_markup(
     if precision == DAY:
         return day_label(date, precision)
     if precision == APPROXIMATE:
-        stamp = f"<t:{unix}:D>"
-        age = f" · {fit(before_saving(published), limit - len(stamp) - 3)}" if published else ""
-        return stamp + age
+        return f"about <t:{unix}:R>"
     return f"<t:{unix}:f> (<t:{unix}:R>)"
 
 
@@ -106,8 +112,14 @@ def _source_when(source: Source) -> str:
     return when_markup(source.date, source.date_precision, source.published)
 
 
-def source_footer(source: Source, extra: str = "") -> str:
-    return plain(source_line(source, extra), FOOTER_LIMIT)
+def byline(source: Source) -> str:
+    """Publisher (a link to the article when there is one) · date: where a card's answer
+    came from, for readers. The file name stays in the passage card and the JSON."""
+    link = reader_link(source.url)
+    name = fit(source.publisher or "", PUBLISHER_CHARS)
+    if link and name:
+        name = f"[{name}]({link})"
+    return " · ".join(p for p in (name, _source_when(source)) if p)
 
 
 def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
@@ -129,19 +141,21 @@ def answer_embed(reply: Reply, index: int = 0) -> discord.Embed:
     context = " … ".join(part for part in (before, after) if part)
     if context:
         embed.add_field(name="Context", value=fit(context, CONTEXT_CHARS), inline=False)
-    when = _source_when(answer.source)
-    if when:
-        embed.add_field(name="Published", value=when, inline=True)
+    source = byline(answer.source)
+    if source:
+        embed.add_field(name="Source", value=source, inline=True)
     if answer.section:
         embed.add_field(name="Section", value=fit(answer.section, FIELD_VALUE_LIMIT), inline=True)
     if answer.also:
-        names = ", ".join(dict.fromkeys(s.publisher or s.headline or s.file for s in answer.also))
+        names = ", ".join(dict.fromkeys(s.publisher or s.headline for s in answer.also))
         embed.add_field(name="Also reported by", value=fit(names, FIELD_VALUE_LIMIT), inline=False)
     if reply.partial:
         embed.add_field(name="Note", value=PARTIAL_NOTE, inline=False)
     embed.set_author(name=plain(f"Q: {reply.question}", AUTHOR_LIMIT))
-    count = f"answer {index + 1} of {len(reply.answers)}"
-    embed.set_footer(text=source_footer(answer.source, count))
+    if len(reply.answers) > 1:  # what "More answers" leads to; one answer needs no count
+        embed.set_footer(
+            text=f"Answer {index + 1} of {len(reply.answers)}, each from another article"
+        )
     return embed
 
 
@@ -151,7 +165,7 @@ def newest_embed(reply: Reply) -> discord.Embed:
     lines = []
     for source in reply.newest:
         headline = source.headline or "(untitled)"
-        tail = " · ".join(x for x in (_source_when(source), source.publisher) if x)
+        tail = " · ".join(x for x in (source.publisher, _source_when(source)) if x)
         line = f"{headline} · {tail}" if tail else headline
         lines.append(fit(line, per_story, [(0, len(headline))]))
     embed = discord.Embed(title=NEWEST_TITLE, description="\n".join(lines), colour=COLOUR)
@@ -192,15 +206,16 @@ def abstain_embed(reply: Reply) -> discord.Embed:
     return embed
 
 
-def passage_embed(answer: Answer) -> discord.Embed:
-    """The whole passage an answer came from (sent ephemerally)."""
+def passage_embed(source: Source, passage: str) -> discord.Embed:
+    """The whole passage an answer or search result came from (sent ephemerally, so its
+    footer may name the file for whoever keeps the corpus)."""
     embed = discord.Embed(
-        title=fit(answer.source.headline or "(untitled)", TITLE_LIMIT),
-        url=reader_link(answer.source.url),
-        description=fit(answer.passage, DESCRIPTION_LIMIT),
+        title=fit(source.headline or "(untitled)", TITLE_LIMIT),
+        url=reader_link(source.url),
+        description=fit(passage, DESCRIPTION_LIMIT),
         colour=COLOUR,
     )
-    embed.set_footer(text=source_footer(answer.source))
+    embed.set_footer(text=plain(source_line(source), FOOTER_LIMIT))
     return embed
 
 
@@ -215,9 +230,11 @@ def search_embeds(
     publisher: str | None = None,
     corrected: str | None = None,
     corrected_marks: Sequence[tuple[int, int]] = (),
+    weights: Mapping[str, float] | None = None,
 ) -> list[discord.Embed]:
-    """Ranked passages, `page_size` per page, each a field with score and source; a
-    corrected query says how it was read on every page."""
+    """The passages found, `page_size` per page: each its headline, the sentences that
+    matched (the query's `weights` terms in bold, see fragments.py) and its byline; the
+    whole passage is behind a button. A corrected query says how it was read on every page."""
     title = fit(f"Search: {query}", TITLE_LIMIT)
     said = correction_line(corrected, corrected_marks).strip()
     if any(h.partial for h in hits):
@@ -236,13 +253,18 @@ def search_embeds(
         embed = discord.Embed(title=title, description=said or None, colour=COLOUR)
         for n, hit in enumerate(hits[p * page_size : (p + 1) * page_size], start=p * page_size + 1):
             number = f"{n}. "
-            label = f"{hit.source.headline or '(untitled)'} ({hit.score:.2f})"
-            name = number + fit(label, FIELD_NAME_BUDGET - len(number))
-            when = _source_when(hit.source)
-            place = " · ".join(p for p in (hit.source.publisher, hit.source.file) if p)
-            where = fit(place, value_limit // 3 - len(when) - 3) + (f" · {when}" if when else "")
-            passage = fit(hit.passage, value_limit - len(where) - 1)
-            embed.add_field(name=name, value=f"{passage}\n{where}", inline=False)
+            name = number + fit(
+                hit.source.headline or "(untitled)", FIELD_NAME_BUDGET - len(number)
+            )
+            where = byline(hit.source)
+            if len(where) > value_limit // 2:  # a hostile publisher or link: keep the text
+                where = _source_when(hit.source)
+            piece = fragment(weights or {}, hit.passage)
+            text = fit(piece.text, value_limit - len(where) - 4, piece.marks)
+            text = f"{ELLIPSIS * piece.cut_before}{text}"
+            if piece.cut_after and not text.endswith(ELLIPSIS):
+                text = ellipsize(text)  # "… vehicles. …" after a sentence, "word…" inside one
+            embed.add_field(name=name, value=f"{text}\n{where}".strip(), inline=False)
         embed.set_footer(
             text=plain(f"page {p + 1} of {total} · {len(hits)} passages{scope}", FOOTER_BUDGET)
         )
@@ -279,7 +301,7 @@ def latest_embeds(
     def tail(i: int) -> str:
         article = articles[i]
         when = when_markup(article.date, article.date_precision, article.published, 60)
-        return " · ".join(x for x in (when, fit(article.publisher, 40)) if x)
+        return " · ".join(x for x in (fit(article.publisher, 40), when) if x)
 
     return with_note(_article_pages(title, articles, page_size, tail), unlisted)
 
@@ -320,7 +342,8 @@ HELP_TEXT = (
     "I tell you so.\n\n"
     "**/ask** `question` — an answer card; **More answers** shows the next article's answer, "
     "**Show passage** the whole passage.\n"
-    "**/search** `query` `[publisher]` `[limit]` — ranked passages with scores, paged.\n"
+    "**/search** `query` `[publisher]` `[limit]` — the passages that match, the matching "
+    "sentences in bold, each whole passage behind a button.\n"
     "**/sources** `[publisher]` — the articles I know.\n"
     "**/latest** `[topic]` — the newest articles, newest first.\n"
     "`since` and `until` on /ask, /search and /sources keep to a date range: "

@@ -8,7 +8,7 @@ import discord
 
 from bot.formatting import answer_embed, notice, passage_embed
 from bot.outgoing import guarded
-from retrieval.models import Reply
+from retrieval.models import Hit, Reply
 
 NOT_YOURS = "Only the person who asked can use these buttons. Ask your own with /ask or /search."
 
@@ -72,7 +72,7 @@ class AnswerView(OwnedView):
     async def passage(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         answer = self.reply.answers[self.index]
         send = guarded(interaction.client, interaction.response.send_message)
-        await send(embed=passage_embed(answer), ephemeral=True)
+        await send(embed=passage_embed(answer.source, answer.passage), ephemeral=True)
 
     @discord.ui.button(label="Ask a follow-up", style=discord.ButtonStyle.secondary)
     async def follow_up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -106,6 +106,50 @@ class PagerView(OwnedView):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await self._show(interaction, self.page + 1)
+
+
+class PassageButton(discord.ui.Button):
+    """ "Passage N": the whole passage of search result N, sent only to whoever pressed."""
+
+    def __init__(self, number: int, hit: Hit) -> None:
+        super().__init__(
+            label=f"Passage {number}",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"passage:{number}",
+        )
+        self.hit = hit
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        send = guarded(interaction.client, interaction.response.send_message)
+        await send(embed=passage_embed(self.hit.source, self.hit.passage), ephemeral=True)
+
+
+class SearchView(PagerView):
+    """Search pages: Previous / Next (when there are several) and a button per result on
+    the page showing its whole passage. Anyone may read a passage; only the asker pages."""
+
+    def __init__(
+        self, pages: list[discord.Embed], hits: list[Hit], owner_id: int, timeout: float
+    ) -> None:
+        self.hits = hits
+        self.per_page = -(-len(hits) // len(pages))
+        super().__init__(pages, owner_id, timeout)
+
+    def _sync(self) -> None:
+        super()._sync()
+        self.clear_items()
+        if len(self.pages) > 1:
+            self.add_item(self.previous)
+            self.add_item(self.next)
+        first = self.page * self.per_page
+        for n, hit in enumerate(self.hits[first : first + self.per_page], start=first + 1):
+            self.add_item(PassageButton(n, hit))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if str(custom_id).startswith("passage:"):
+            return True
+        return await super().interaction_check(interaction)
 
 
 def paged(

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 
 from tqdm import tqdm
@@ -40,9 +41,11 @@ from cli.terminal import (
     reply_text,
     sources_text,
     summary_text,
+    undated_unlisted,
 )
 from retrieval.answering.engine import Engine, Filters
 from retrieval.answering.filters import parse_filters
+from retrieval.answering.fragments import fragment
 from retrieval.config import BACKENDS, Config, load_config
 from retrieval.errors import UserError
 from retrieval.index import store
@@ -55,27 +58,89 @@ from retrieval.news.followup import Conversation
 from retrieval.news.followup import ask as ask_in_conversation
 from retrieval.news.store import CLI_STORE_FILE, Store
 from retrieval.news.timeline import timeline
-from retrieval.reading.ingest import CorpusError
+from retrieval.reading.ingest import CorpusError, readable_types
 
 
 class CommandError(UserError):
     """A wrong combination of command-line arguments."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="config file (default: $NEWSBOT_CONFIG or ./config.yaml)")
-    parser.add_argument("--corpus", help="corpus folder (overrides the config's corpus)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+# Global options are accepted before or after the subcommand (`newsbot --corpus news
+# search pool` and `newsbot search pool --corpus news`). The top-level parser holds their
+# defaults; each subcommand's copy defaults to SUPPRESS, so one given before the
+# subcommand is not reset by the subcommand's parser.
+def _global_options(parser: argparse.ArgumentParser, top: bool, corpus: bool = True) -> None:
+    keep = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--config", help="config file (default: $NEWSBOT_CONFIG or ./config.yaml)", **keep
+    )
+    if corpus:
+        parser.add_argument(
+            "--corpus",
+            metavar="FOLDER",
+            help="the news folder (overrides the config's corpus); newsbot reads "
+            + readable_types(),
+            **keep,
+        )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log progress to stderr",
+        **({"default": False} if top else keep),
+    )
 
 
-def _filters(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--publisher", help=f"only {what} from this publisher")
-    parser.add_argument(
-        "--since", metavar="WHEN", help="only articles dated from WHEN: 2025-07-06, 7d, 24h"
+def _parent(corpus: bool = True) -> argparse.ArgumentParser:
+    """The options every subcommand takes (`health` reads no corpus, so has no --corpus)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    _global_options(parent, top=False, corpus=corpus)
+    return parent
+
+
+def _listing_parent() -> argparse.ArgumentParser:
+    """What every listing command takes: --json and the publisher and date filters."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON output: one object per line, sources as in docs/json.md",
     )
-    parser.add_argument(
-        "--until", metavar="WHEN", help="only articles dated before WHEN (a bare day included)"
+    parent.add_argument(
+        "--publisher",
+        metavar="NAME",
+        help="only from this publisher (a prefix, part or misspelling of its name will do)",
     )
+    parent.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only articles dated from WHEN: a date (2025-07-06, 2025-07-06T14:00Z) or an "
+        "age in minutes, hours, days or weeks (30m, 24h, 7d, 2w)",
+    )
+    parent.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="only articles dated before WHEN, as for --since (a bare day is included whole)",
+    )
+    return parent
+
+
+def command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    run: Callable[[argparse.Namespace, Config], int],
+    *,
+    listing: bool = False,
+    corpus: bool = True,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand with the shared grammar: global options, and --json and filters when it
+    lists articles. New commands get all of it by being made here."""
+    parents = [_parent(corpus)] + ([_listing_parent()] if listing else [])
+    parser = sub.add_parser(name, help=summary, description=description or summary, parents=parents)
+    parser.set_defaults(run=run, reads_corpus=corpus)
+    return parser
 
 
 def filters_of(args: argparse.Namespace) -> Filters:
@@ -88,48 +153,64 @@ def undated_note(engine: Engine, filters: Filters) -> str:
     return f"({n} undated article{'s' * (n != 1)} left out by the date filter)" if n else ""
 
 
+def _version() -> str:
+    try:
+        return metadata.version("newsbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `newsbot` parser: every command, each with its handler as `run`."""
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description="Answer questions about a folder of news articles, with sources.",
+        epilog="Global options (--config, --corpus, -v) go before or after the command. "
+        "`newsbot COMMAND --help` shows a command's options.",
     )
+    parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
+    _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer a question (or one per stdin line with --json)")
-    ask.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
-    ask.add_argument("--json", action="store_true", help="JSON output, one object per question")
-    _filters(ask, "answers")
-    ask.set_defaults(run=cmd_ask)
+    ask = command(
+        sub, "ask", "answer a question (or one per stdin line with --json)", cmd_ask, listing=True
+    )
+    ask.add_argument(
+        "question",
+        nargs="?",
+        help="the question; omit it with --json to answer one question per stdin line",
+    )
 
-    search = sub.add_parser("search", help="ranked passages with scores and sources")
-    search.add_argument("query")
+    search = command(
+        sub, "search", "the passages that match, with their sources", cmd_search, listing=True
+    )
+    search.add_argument("query", help="the words to look for (typos are corrected)")
     search.add_argument("--top", type=int, default=5, help="how many passages (default 5)")
-    _filters(search, "passages")
-    search.add_argument("--json", action="store_true", help="JSON output")
-    search.set_defaults(run=cmd_search)
 
-    sources = sub.add_parser("sources", help="the articles indexed")
-    _filters(sources, "articles")
-    sources.set_defaults(run=cmd_sources)
+    command(sub, "sources", "the articles indexed", cmd_sources, listing=True)
 
-    latest = sub.add_parser("latest", help="the newest articles, optionally on a topic")
+    latest = command(
+        sub, "latest", "the newest articles, optionally on a topic", cmd_latest, listing=True
+    )
     latest.add_argument("query", nargs="?", help="only articles about this (optional)")
     latest.add_argument("--count", type=int, default=10, help="how many articles (default 10)")
-    _filters(latest, "articles")
-    latest.add_argument("--json", action="store_true", help="JSON output, one article per line")
-    latest.set_defaults(run=cmd_latest)
 
-    index = sub.add_parser("index", help="(re)build the saved index, re-reading only what changed")
+    index = command(
+        sub,
+        "index",
+        "(re)build the saved index, re-reading only what changed",
+        cmd_index,
+        description="Build or refresh the saved index (by default in $XDG_CACHE_HOME/newsbot, "
+        "else ~/.cache/newsbot; index.path in the config), re-reading only what changed.",
+    )
     index.add_argument(
         "--backend",
         choices=BACKENDS,
         help="embedded (saved under index.path) or xapian (writes xapian.shards); "
         "default: the config's backend",
     )
-    index.set_defaults(run=cmd_index)
 
-    ev = sub.add_parser("eval", help="score a golden question file")
+    ev = command(sub, "eval", "score a golden question file", cmd_eval)
     ev.add_argument("questions", type=Path, help="YAML list of {question, expect|abstain}")
     ev.add_argument(
         "--fail-under",
@@ -137,10 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HIT1",
         help="exit 1 when hit@1, as a fraction of the answerable questions (0-1), is below this",
     )
-    ev.set_defaults(run=cmd_eval)
 
-    follow = sub.add_parser(
-        "follow", help="print new articles on a topic as the corpus folder changes (Ctrl-C stops)"
+    follow = command(
+        sub,
+        "follow",
+        "print new articles on a topic as the corpus folder changes (Ctrl-C stops)",
+        cmd_follow,
     )
     follow.add_argument("topic", help="what to follow, e.g. 'Kelvin Bridge'")
     follow.add_argument("--json", action="store_true", help="JSON output, one object per alert")
@@ -151,34 +234,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often to look at the folder (default: index.poll_seconds)",
     )
     follow.add_argument("--count", type=int, help="stop after this many alerts")
-    follow.set_defaults(run=cmd_follow)
 
-    digest = sub.add_parser("digest", help="the period's stories, one entry per story")
+    digest = command(sub, "digest", "the period's stories, one entry per story", cmd_digest)
     digest.add_argument(
-        "--since", metavar="WHEN", default="24h", help="from WHEN: 2025-07-06, 7d (default 24h)"
+        "--since",
+        metavar="WHEN",
+        default="24h",
+        help="from WHEN: a date (2025-07-06) or an age (30m, 24h, 7d, 2w); default 24h",
     )
     digest.add_argument("--until", metavar="WHEN", help="before WHEN (default: now)")
     digest.add_argument("--json", action="store_true", help="JSON output")
-    digest.set_defaults(run=cmd_digest)
 
-    timeline = sub.add_parser("timeline", help="the dated articles on a topic, oldest first")
-    timeline.add_argument("topic")
+    timeline = command(sub, "timeline", "the dated articles on a topic, oldest first", cmd_timeline)
+    timeline.add_argument("topic", help="the story, e.g. 'night trams'")
     timeline.add_argument("--json", action="store_true", help="JSON output")
-    timeline.set_defaults(run=cmd_timeline)
 
-    chat = sub.add_parser("chat", help="questions line by line; follow-ups keep the context")
+    chat = command(sub, "chat", "questions line by line; follow-ups keep the context", cmd_chat)
     chat.add_argument("--json", action="store_true", help="JSON output, one object per question")
-    chat.set_defaults(run=cmd_chat)
 
-    serve = sub.add_parser("serve", help="run the Discord bot (token from $DISCORD_TOKEN)")
-    serve.set_defaults(run=cmd_serve)
-    sync = sub.add_parser("sync", help="register the slash commands with Discord, then exit")
-    sync.set_defaults(run=cmd_sync)
-    check = sub.add_parser("health", help="exit 0 if the running bot is healthy (heartbeat)")
-    check.set_defaults(run=cmd_health)
-
-    for sp in sub.choices.values():
-        _common(sp)
+    token = "the token from $DISCORD_TOKEN, or from the file $DISCORD_TOKEN_FILE names"
+    command(
+        sub,
+        "serve",
+        "run the Discord bot (token from $DISCORD_TOKEN or $DISCORD_TOKEN_FILE)",
+        cmd_serve,
+        description=f"Log in to Discord and answer until stopped; {token}.",
+    )
+    command(
+        sub,
+        "sync",
+        "register the slash commands with Discord, then exit",
+        cmd_sync,
+        description=f"Register the slash commands with Discord, then exit; {token}.",
+    )
+    command(
+        sub,
+        "health",
+        "exit 0 if the running bot is healthy (heartbeat)",
+        cmd_health,
+        corpus=False,
+        description="Exit 0 if the running bot's heartbeat (under index.path) is fresh, else 1.",
+    )
     return parser
 
 
@@ -197,10 +293,8 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             note = undated_note(engine, filters)
             print(reply_text(reply, ansi=sys.stdout.isatty()) + (f"\n\n{note}" if note else ""))
         return 0
-    for line in sys.stdin:
+    for line in sys.stdin:  # one output line per input line, blank ones included
         question = line.strip()
-        if not question:
-            continue
         try:
             out = {**reply_json(engine.ask(question, filters)), **extra}
         except UserError as exc:  # a question it cannot use, or the archive unavailable
@@ -219,15 +313,19 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     note = undated_note(engine, filters)
     if args.json:
         for hit in hits:
-            print(json.dumps(hit_json(hit), ensure_ascii=False))
+            out = hit_json(hit)
+            if query.corrected:  # the terminal says how the query was read; so does the JSON
+                out["corrected"] = query.corrected
+            print(json.dumps(out, ensure_ascii=False))
         if note:
             print(f"newsbot: {note}", file=sys.stderr)
     else:
+        ansi = sys.stdout.isatty()
         correction = correction_text(
-            mark_up(query.corrected, query.corrected_marks) if query.corrected else None,
-            sys.stdout.isatty(),
+            mark_up(query.corrected, query.corrected_marks) if query.corrected else None, ansi
         )
-        text = hits_text(hits) + (f"\n\n{note}" if note else "")
+        pieces = [fragment(query.weights, hit.passage) for hit in hits]
+        text = hits_text(hits, pieces, ansi) + (f"\n\n{note}" if note else "")
         print(f"{correction}\n\n{text}" if correction else text)
     return 0
 
@@ -236,7 +334,14 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
     filters = filters_of(args)
     engine = Engine.from_config(config)
     note = undated_note(engine, filters)
-    print(sources_text(engine.sources(filters)) + (f"\n\n{note}" if note else ""))
+    rows = engine.sources(filters)
+    if args.json:
+        for article, chunks in rows:
+            print(json.dumps({**article_json(article), "chunks": chunks}, ensure_ascii=False))
+        if note:
+            print(f"newsbot: {note}", file=sys.stderr)
+    else:
+        print(sources_text(rows) + (f"\n\n{note}" if note else ""))
     return 0
 
 
@@ -246,10 +351,12 @@ def cmd_latest(args: argparse.Namespace, config: Config) -> int:
     filters = filters_of(args)
     engine = Engine.from_config(config)
     articles = engine.latest(args.query, args.count, filters)
-    undated = engine.undated(filters)
+    undated = engine.undated(filters, args.query)
     if args.json:
         for article in articles:
             print(json.dumps(article_json(article), ensure_ascii=False))
+        if undated:
+            print(f"newsbot: {undated_unlisted(undated)}", file=sys.stderr)
     else:
         print(latest_text(articles, undated))
     return 0
@@ -312,7 +419,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     cases = load_cases(args.questions)
     engine = Engine.from_config(config)
     summary = evaluate(cases, engine.ask)
-    print(summary_text(summary))
+    print(summary_text(summary, ansi=sys.stdout.isatty()))
     if args.fail_under is None:
         return 0
     answerable = len(summary.answerable)
@@ -419,8 +526,10 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
                 print(f"newsbot: {exc}\n", flush=True)
             continue
         if args.json:
-            carried = {"read_as": reading.text if reading.follows else None,
-                       "carried": list(reading.carried)}
+            carried = {
+                "read_as": reading.text if reading.follows else None,
+                "carried": list(reading.carried),
+            }
             print(json.dumps({**reply_json(reply), **carried}, ensure_ascii=False), flush=True)
         else:
             note = reading_text(reading)
@@ -456,6 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.corpus and not args.reads_corpus:
+            raise CommandError(f"{args.command} reads no corpus: leave out --corpus")
         config = load_config(args.config)
         if args.corpus:
             config = config.with_corpus(args.corpus)

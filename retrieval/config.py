@@ -16,6 +16,19 @@ from retrieval.errors import UserError
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 DEFAULT_CONFIG = "config.yaml"
+# The XDG base directory for caches: a saved index is a cache (it can always be rebuilt
+# from the corpus), so without a config naming a place it lives there, under CACHE_NAME.
+CACHE_ENV = "XDG_CACHE_HOME"
+CACHE_NAME = "newsbot"
+
+
+def default_index_path() -> Path:
+    """$XDG_CACHE_HOME/newsbot, else ~/.cache/newsbot: a folder indexed once loads in a
+    moment from wherever newsbot runs. A relative $XDG_CACHE_HOME is ignored, as the
+    XDG spec says."""
+    base = os.environ.get(CACHE_ENV, "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / CACHE_NAME
 
 
 class ConfigError(UserError, ValueError):
@@ -73,8 +86,8 @@ class AnswersConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    persist: bool = False
-    path: Path = Path(".newsbot-index")
+    persist: bool = True
+    path: Path = field(default_factory=default_index_path)
     poll_seconds: float = 30.0
     workers: int = 2
     memory_mb: int = 256  # RAM buffer for indexing (retrieval/index/segments.py)
@@ -344,7 +357,7 @@ def parse_config(text: str, base: Path, name: str = DEFAULT_CONFIG) -> Config:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{name}: not valid YAML: {_yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -352,6 +365,14 @@ def parse_config(text: str, base: Path, name: str = DEFAULT_CONFIG) -> Config:
     config = _build(Config, data)
     config.check()
     return _resolve_paths(config, base)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line report as one line: what is wrong, and where (1-based)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
 
 
 def load_config(explicit: str | None = None) -> Config:

@@ -149,6 +149,7 @@ class Reply:
     corrected_marks: tuple[tuple[int, int], ...] = ()  # the corrected words in it
     partial: bool = False  # part of the index (a shard) did not answer
     newest: tuple[Source, ...] = ()  # a question about the news: the newest stories, newest first
+    missing: tuple[str, ...] = ()  # an abstention's question words no indexed article holds
 
     @property
     def corrected_markup(self) -> str | None:

@@ -3,6 +3,10 @@
 The suite writes only to temporary folders: it runs in one (an index or heartbeat
 saved beside the working folder lands there), writes no bytecode, and fails at the end
 if `git status --ignored` shows anything new in the checkout.
+
+Indexes are saved by default in the user's cache folder ($XDG_CACHE_HOME/newsbot): the
+whole suite, and every process it starts, points that at a temporary folder too, so no
+test ever writes into the real home cache.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout from this process...
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # ...nor from the processes tests start
+TEST_CACHE = tempfile.mkdtemp(prefix="newsbot-test-cache-")
+os.environ["XDG_CACHE_HOME"] = TEST_CACHE  # saved indexes: never the real home cache
 
 import pytest  # noqa: E402
 from helpers import BUNDLED_CORPUS, ROOT, shared_path  # noqa: E402
@@ -51,6 +57,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run when the suite left files in the checkout."""
     shutil.rmtree(_HYPOTHESIS, ignore_errors=True)
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
     before = session.config.stash.get(_BEFORE, None)
     after = _untracked()
     if before is None or after is None:

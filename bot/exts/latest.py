@@ -32,8 +32,8 @@ class Latest(commands.Cog):
         engine = self.bot.engine
         await self.bot.deliver(
             interaction,
-            # QuestionError -> a helpful reply
-            lambda: (engine.latest(topic, count), engine.undated()),
+            # QuestionError -> a helpful reply; undated: only those on the topic
+            lambda: (engine.latest(topic, count), engine.undated(topic=topic)),
             lambda found: paged(
                 latest_embeds(found[0], size, topic, found[1]), interaction.user.id, timeout
             ),

@@ -1,4 +1,4 @@
-"""/search: ranked passages with scores and sources, paged."""
+"""/search: the passages that match, as highlighted fragments, paged, each passage a click away."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.client import NewsBot
 from bot.exts.ask import SINCE_HELP, UNTIL_HELP
 from bot.formatting import search_embeds, with_note
 from bot.markup import clean_question
-from bot.views import paged
+from bot.views import SearchView
 from retrieval.answering.filters import parse_filters
 from retrieval.answering.question import Query
 from retrieval.models import Hit
@@ -20,7 +20,9 @@ class Search(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="search", description="Ranked passages from the news, with sources")
+    @app_commands.command(
+        name="search", description="The passages in the news that match, with their sources"
+    )
     @app_commands.describe(
         query="words to look for",
         publisher="only passages from this publisher",
@@ -54,8 +56,13 @@ class Search(commands.Cog):
             found: tuple[Query, list[Hit], str | None, str],
         ) -> tuple[discord.Embed, discord.ui.View | None]:
             read, hits, name, note = found
-            pages = search_embeds(query, hits, size, name, read.corrected, read.corrected_marks)
-            return paged(with_note(pages, note), interaction.user.id, timeout)
+            pages = search_embeds(
+                query, hits, size, name, read.corrected, read.corrected_marks, read.weights
+            )
+            pages = with_note(pages, note)
+            if not hits:
+                return pages[0], None
+            return pages[0], SearchView(pages, hits, interaction.user.id, timeout)
 
         await self.bot.deliver(interaction, work, render)
 

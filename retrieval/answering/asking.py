@@ -122,7 +122,9 @@ def answer(
     records: dict[int, ChunkRecord] = {r.id: r for r in ranked.chunks}
     if not snippets:
         reason = abstain_reason(query, pool[: cfg.candidates])
-        return Reply(query.text, False, reason=reason, partial=ranked.partial)
+        return Reply(
+            query.text, False, reason=reason, partial=ranked.partial, missing=query.missing
+        )
     snippets = rerank(shipped(), query, snippets, pool)
     if recent and snippets:
         # Newer first only among the snippets that answer as well as the best one:

@@ -100,8 +100,11 @@ class Engine:
         over shards, read from the corpus folder."""
         return opening.articles_with_text(self.backend, self.config)
 
-    def undated(self, filters: Filters | str | None = None) -> int:
-        return listing.undated(self.backend, filters)
+    def undated(self, filters: Filters | str | None = None, topic: str | None = None) -> int:
+        """Undated articles inside the publisher filter (and on `topic`, as `latest` reads
+        it): the ones `latest` cannot list."""
+        min_coverage = self.config.answers.min_coverage
+        return listing.undated(self.backend, filters, topic, min_coverage)
 
     def undated_left_out(self, filters: Filters | str | None) -> int:
         return listing.undated_left_out(self.backend, as_filters(filters))

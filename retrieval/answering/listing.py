@@ -40,20 +40,30 @@ def latest(
     """The newest dated articles inside the filters, newest first; with a topic, only
     articles with a passage that covers it as an answer must (`min_coverage`)."""
     filters = resolved(filters, backend.publishers)
-    about = None
-    if topic:
-        query = analysed(backend, topic)
-        about = Topic(
-            frozenset(query.terms) - query.unseen,
-            lambda terms: coverage(query, terms) >= min_coverage,
-        )
-    return backend.latest(count, filters, about)
+    return backend.latest(count, filters, _topic(backend, topic, min_coverage))
 
 
-def undated(backend: Backend, filters: Filters | str | None = None) -> int:
-    """Undated articles inside the publisher filter: what `latest` and any date filter
-    leave out."""
-    return backend.undated(resolved(filters, backend.publishers).publisher)
+def _topic(backend: Backend, topic: str | None, min_coverage: float) -> Topic | None:
+    """A topic as `latest` keeps it: a passage holding its terms that covers it."""
+    if not topic:
+        return None
+    query = analysed(backend, topic)
+    return Topic(
+        frozenset(query.terms) - query.unseen,
+        lambda terms: coverage(query, terms) >= min_coverage,
+    )
+
+
+def undated(
+    backend: Backend,
+    filters: Filters | str | None = None,
+    topic: str | None = None,
+    min_coverage: float = 0.0,
+) -> int:
+    """Undated articles inside the publisher filter (and about `topic`, as `latest` reads
+    it): what `latest` and any date filter leave out."""
+    publisher = resolved(filters, backend.publishers).publisher
+    return backend.undated(publisher, _topic(backend, topic, min_coverage))
 
 
 def undated_left_out(backend: Backend, filters: Filters | str | None) -> int:

@@ -3,8 +3,9 @@
 A name's key drops case, accents, punctuation, spacing and a leading "The". What
 was typed is matched against the known names' keys in tiers, and the first tier
 that matches anything decides: the same key, then keys it begins, then keys that
-contain it, then keys within a small edit distance (a typo). A tier with several
-names is an ambiguity for the caller to show.
+contain it, then keys within a small edit distance (a typo) of it, of one of the
+name's words or of the key's start (so "gazete" finds "Bay Gazette" and "telegr"
+"Telegraph"). A tier with several names is an ambiguity for the caller to show.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ def match_names(typed: str, names: Sequence[str]) -> list[str]:
     if len(key) < MIN_FUZZY_KEY:
         return []
     limit = min(MAX_NAME_EDITS, (len(key) - 1) // 3)
-    distances = [(OSA.distance(key, k, score_cutoff=limit), name) for name, k in keys]
+    distances = [
+        (min(OSA.distance(key, part, score_cutoff=limit) for part in _parts(name, k, key)), name)
+        for name, k in keys
+    ]
     best = min((d for d, _ in distances if d <= limit), default=None)
     return [name for d, name in distances if d == best] if best is not None else []
+
+
+def _parts(name: str, key: str, typed: str) -> list[str]:
+    """What a typo may be a slip of: the whole key, each word of the name, the key's start."""
+    words = [name_key(w) for w in fold_key(name).split()]
+    return [key, *(w for w in words if w), key[: len(typed)]]

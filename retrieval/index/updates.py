@@ -15,6 +15,7 @@ dropping deleted chunks.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -45,6 +46,8 @@ MERGE_FACTOR = 8
 # Segments below this many chunks share the lowest tier, so tiny polls merge soon.
 MERGE_FLOOR = 1000
 UNREADABLE = FileState(-1, -1, "")  # a file listed but unreadable now: tried again next time
+
+log = logging.getLogger("newsbot.index")
 
 
 def segment_name() -> str:
@@ -117,6 +120,8 @@ def read_segment(
             articles += record.articles
             table += [(base + c.article, c.paragraph, c.start, c.end) for c in record.chunks]
             writer.add_ids(record.global_ids(vocabulary), record.lengths)
+            for item in record.skipped:  # once, when read: a saved index does not repeat it
+                log.warning("skipped %s: %s", item.where, item.reason)
             skipped += record.skipped
         parts = list(writer.segments())
         forward = Forward.concat(parts) if parts else Forward.from_docs([], {})

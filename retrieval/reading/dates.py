@@ -169,22 +169,39 @@ def day_label(value: datetime, precision: str | None) -> str:
     return day
 
 
-def before_saving(published: str) -> str:
-    """A relative age as the page wrote it, said from the reader's side: "4 days before saving"."""
-    text = published.strip()
-    if _YESTERDAY.match(text):
-        return "the day before saving"
-    if _NOW.match(text):
-        return "just before saving"
-    return re.sub(r"\s+ago$", " before saving", text, flags=re.IGNORECASE)
+# Units an age is said in, largest first; months and years as calendars round them.
+_AGE_UNITS = (
+    ("year", timedelta(days=365)),
+    ("month", timedelta(days=30)),
+    ("week", timedelta(weeks=1)),
+    ("day", timedelta(days=1)),
+    ("hour", timedelta(hours=1)),
+    ("minute", timedelta(minutes=1)),
+)
 
 
-def date_label(value: datetime | None, precision: str | None, published: str | None) -> str:
-    """What cards show: "6 Jul 2025 · 4 days before saving", "6 Jul 2025", or the page's text."""
+def age_words(age: timedelta) -> str:
+    """An age as people say it, in its largest whole unit: "4 days", "an hour", "a year"."""
+    for unit, size in _AGE_UNITS:
+        n = int(age / size)
+        if n >= 1:
+            one = "an" if unit == "hour" else "a"
+            return f"{one} {unit}" if n == 1 else f"{n} {unit}s"
+    return "under a minute"
+
+
+def date_label(
+    value: datetime | None, precision: str | None, published: str | None, now: datetime
+) -> str:
+    """A card's one date, as people say it: "6 Jul 2025" (with the time when the page gave
+    it); "about 4 days ago", counted from `now`, for an age the page gave relative to when
+    it was saved (its day is only approximate); the page's own text when it cannot be known.
+    """
     if value is None:
         return published or ""
-    if precision == APPROXIMATE and published:
-        return f"{day_label(value, precision)} · {before_saving(published)}"
+    if precision == APPROXIMATE:
+        age = _utc(now) - value
+        return f"about {age_words(age)} ago" if age >= timedelta(minutes=1) else "just now"
     return day_label(value, precision)
 
 

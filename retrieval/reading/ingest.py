@@ -23,9 +23,23 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
-SUPPORTED_SUFFIXES = (
-    TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+# Every kind of file newsbot reads, named for people: the one list that the corpus errors,
+# `--help`, config.yaml's comment and docs/formats.md all show (tests hold them to it).
+READERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("plain text or aggregator pages", TEXT_SUFFIXES),
+    ("Markdown", MARKDOWN_SUFFIXES),
+    ("JSON Lines", JSONL_SUFFIXES),
+    ("saved web pages", HTML_SUFFIXES),
+    ("RSS/Atom feeds", FEED_SUFFIXES),
 )
+SUPPORTED_SUFFIXES = frozenset().union(*(suffixes for _, suffixes in READERS))
+
+
+def readable_types() -> str:
+    """ "plain text or aggregator pages (.text, .txt), Markdown (.markdown, .md), …" """
+    return ", ".join(f"{kind} ({', '.join(sorted(s))})" for kind, s in READERS)
+
+
 # A news file this large is a dump or a mistake; reading it would stall everything else.
 MAX_FILE_BYTES = 32 * 2**20
 # Why a link is skipped: its real path lies outside the corpus and every allowed folder.
@@ -45,9 +59,16 @@ def no_articles(root: Path, files: int, skipped: Sequence[Skipped]) -> CorpusErr
     An empty or wrong folder must not pass for a corpus that never mentions anything.
     """
     if not files:
+        hidden = sorted(p.name for p in _entries(root) if p.name.startswith("."))
+        holds = (
+            f"it holds only hidden files, which newsbot skips ({', '.join(hidden[:3])}"
+            f"{', …' * (len(hidden) > 3)})"
+            if hidden
+            else "it holds no files"
+        )
         return CorpusError(
-            f"no articles in corpus folder {root}: it holds no files "
-            "(newsbot reads .txt, .md and .jsonl files; set 'corpus' or pass --corpus)"
+            f"no articles in corpus folder {root}: {holds}. newsbot reads "
+            f"{readable_types()}; set 'corpus' or pass --corpus"
         )
     reasons: dict[str, int] = {}
     for item in skipped:
@@ -60,8 +81,16 @@ def no_articles(root: Path, files: int, skipped: Sequence[Skipped]) -> CorpusErr
     return CorpusError(
         f"no readable articles in corpus folder {root}: {unread} of {files} "
         f"file{'s' * (files != 1)} skipped ({why or 'no article text found'}); "
-        "newsbot reads .txt, .md and .jsonl news files"
+        f"newsbot reads {readable_types()}"
     )
+
+
+def _entries(root: Path) -> list[Path]:
+    """The folder's own entries (none when it cannot be listed)."""
+    try:
+        return list(root.iterdir())
+    except OSError:
+        return []
 
 
 def decode(data: bytes) -> str:

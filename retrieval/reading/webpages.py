@@ -37,6 +37,12 @@ DATE_PARAMS = {
 }
 # htmldate's answer for a bare day in the format above: a midnight without a UTC offset.
 _BARE_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00$")
+# A date-time as pages write it in their metadata (JSON-LD, <meta>, <time datetime>):
+# htmldate rewrites it ("+01:00" becomes "+0100"); `published` keeps the page's own text.
+_WRITTEN_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?",
+    re.IGNORECASE,
+)
 
 
 class PageError(ValueError):
@@ -52,6 +58,19 @@ def page_date(found: str | None) -> Dated | None:
         return parse_absolute(day[1])
     parsed = parse_absolute(found)
     return (parsed[0], MINUTE) if parsed and parsed[1] != DAY else parsed
+
+
+def as_written(data: bytes, found: str, dated: Dated | None) -> str:
+    """The page's own text for the date htmldate found: the first date-time in the page
+    that stands for the same instant (else htmldate's rewrite of it)."""
+    if dated is None:
+        return found
+    page = data.decode("utf-8", "replace")
+    for match in _WRITTEN_DATE.finditer(page):
+        parsed = parse_absolute(match[0])
+        if parsed is not None and parsed[0] == dated[0]:
+            return match[0]
+    return found
 
 
 def _paragraphs(text: str, headline: str) -> tuple[str, ...]:
@@ -101,7 +120,7 @@ def read_webpage(data: bytes, file: str) -> Article:
         body,
         file,
         publisher=clean_line(doc.sitename or doc.hostname or ""),
-        published=doc.date or "",
+        published=as_written(data, doc.date or "", dated),
         url=doc.url or "",
         date=dated[0] if dated else None,
         date_precision=dated[1] if dated else None,

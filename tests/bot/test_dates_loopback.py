@@ -38,7 +38,12 @@ async def test_latest_lists_newest_first_with_discord_timestamps(bundled, monkey
         closes = description.index("Quay Street closes for four weeks")
         assert reopens < closes  # 22 April before 24 March
         assert "<t:" in description and ":f>" in description
-        assert "undated" in embed["footer"]["text"]  # the undated articles are not listed
+        # the bundled corpus' two undated articles do not mention Quay Street: no note
+        assert "undated" not in embed["footer"]["text"]
+        data = await _reply(h.fake, await h.fake.slash("latest", ASKER))
+        undated = sum(1 for a in bundled.backend.articles if a.date is None)
+        assert f"{undated} undated articles not listed" in data["embeds"][0]["footer"]["text"]
+        assert "saving" not in data["embeds"][0]["description"]
 
 
 async def test_date_options_filter_exactly_and_say_what_they_left_out(bundled, monkeypatch):

@@ -61,7 +61,10 @@ def test_answer_cards_fit_and_ping_nobody(answer_list, question, data):
     corrected = data.draw(st.one_of(st.none(), hostile))
     reply = Reply(question, True, tuple(answer_list), corrected=corrected)
     index = data.draw(st.integers(0, len(answer_list) - 1))
-    for embed in (f.answer_embed(reply, index), f.passage_embed(answer_list[index])):
+    for embed in (
+        f.answer_embed(reply, index),
+        f.passage_embed(answer_list[index].source, answer_list[index].passage),
+    ):
         assert_within_limits(embed)
         assert_pings_nobody(_visible(embed))
 
@@ -142,7 +145,11 @@ def test_the_plain_version_of_a_card_fits_a_message_and_pings_nobody(answer_list
     reply = Reply(question, True, tuple(answer_list))
     index = data.draw(st.integers(0, len(answer_list) - 1))
     pages = f.search_embeds(question, [Hit(0, 1.0, a.passage, a.source) for a in answer_list], 5)
-    for embed in (f.answer_embed(reply, index), f.passage_embed(answer_list[index]), *pages):
+    for embed in (
+        f.answer_embed(reply, index),
+        f.passage_embed(answer_list[index].source, answer_list[index].passage),
+        *pages,
+    ):
         text = f.plain_version(embed)
         assert 0 < len(text) <= f.CONTENT_LIMIT
         assert_pings_nobody(text)
@@ -153,7 +160,7 @@ def test_the_plain_version_keeps_the_answer_and_its_source():
     answer = Answer("It reopened on Sunday.", ((3, 11),), "It reopened on Sunday.", 1.0, source)
     text = f.plain_version(f.answer_embed(Reply("q", True, (answer,))))
     assert text.startswith("**Lighthouse \\*reopens\\***\n\nIt **reopened** on Sunday.")
-    assert "Herald · 2 days ago · l.txt · answer 1 of 1" in text and "javascript" not in text
+    assert "Source\nHerald · 2 days ago" in text and "javascript" not in text
 
 
 def test_cards_link_only_web_links():
@@ -161,7 +168,7 @@ def test_cards_link_only_web_links():
         source = Source("H", "P", None, "f.txt", url)
         answer = Answer("Text here.", (), "Text here.", 1.0, source)
         assert f.answer_embed(Reply("q", True, (answer,))).url == shown
-        assert f.passage_embed(answer).url == shown
+        assert f.passage_embed(answer.source, answer.passage).url == shown
 
 
 def test_dates_use_discord_timestamps_where_discord_renders_them():
@@ -172,18 +179,51 @@ def test_dates_use_discord_timestamps_where_discord_renders_them():
     approx = Source("H", "P", "4 days ago", "a.txt", None, when, "approximate")
     reply = Reply("q", True, (Answer("Text.", (), "Text.", 1.0, approx),))
     embed = f.answer_embed(reply)
-    published = next(fl.value for fl in embed.fields if fl.name == "Published")
-    assert published == f"<t:{unix}:D> · 4 days before saving"
-    assert "<t:" not in embed.footer.text  # footers show markup literally
-    assert "6 Jul 2025 · 4 days before saving" in embed.footer.text
+    # One date, said once, as people say it: an age the page gave is "about … ago", kept
+    # current by Discord; no "before saving", no second copy in the footer.
+    assert [fl.value for fl in embed.fields if fl.name == "Source"] == [f"P · about <t:{unix}:R>"]
+    assert not [fl for fl in embed.fields if fl.name == "Published"]
+    assert embed.footer.text is None
     exact = Source("H", "P", "x", "a.txt", None, when, "minute")
     assert f.when_markup(exact.date, "minute", "x") == f"<t:{unix}:f> (<t:{unix}:R>)"
     # a bare day stays text: midnight UTC would show as the day before west of Greenwich
     assert f.when_markup(when, "day", "2025-07-06") == "6 Jul 2025"
     page = f.search_embeds("q", [Hit(0, 1.0, "Passage.", approx)], 5)[0]
-    assert f"<t:{unix}:D>" in page.fields[0].value
+    assert f"about <t:{unix}:R>" in page.fields[0].value
     rows = [(Article("H", ("B",), "a.txt", 0, "P", "4 days ago", "", when, "approximate"), 1)]
-    assert f"<t:{unix}:D>" in f.sources_embeds(rows, 5)[0].description
+    assert f"about <t:{unix}:R>" in f.sources_embeds(rows, 5)[0].description
+    latest = f.latest_embeds([rows[0][0]], 5)[0].description
+    assert "saving" not in latest and f"about <t:{unix}:R>" in latest
+
+
+def test_public_cards_name_no_file_and_count_only_several_answers():
+    linked = Source("H", "Harbour Herald", None, "000_f2ef984220df779f.txt", "https://h.example/a")
+    bare = Source("H2", "", None, "000_f2ef984220df779f.txt", None)
+    answers = tuple(Answer("Text here.", (), "Text here.", 1.0, s) for s in (linked, bare))
+    for reply in (Reply("q", True, answers[:1]), Reply("q", True, answers)):
+        for i in range(len(reply.answers)):
+            card = f.answer_embed(reply, i).to_dict()
+            assert "f2ef984220df779f" not in str(card) and "of 1" not in str(card)
+    card = f.answer_embed(Reply("q", True, answers)).to_dict()
+    assert {"name": "Source", "value": "[Harbour Herald](https://h.example/a)", "inline": True} in (
+        card["fields"]
+    )
+    assert card["footer"]["text"].startswith("Answer 1 of 2")
+    hits = [Hit(0, 7.5, a.passage, a.source) for a in answers]
+    page = str(f.search_embeds("q", hits, 5)[0].to_dict())
+    assert "f2ef984220df779f" not in page and "7.5" not in page
+    # the file stays where only the asker sees it: the passage card
+    assert "000_f2ef984220df779f.txt" in f.passage_embed(linked, "Text here.").footer.text
+
+
+def test_search_results_are_highlighted_fragments_not_whole_passages():
+    filler = " ".join(f"Sentence {n} says nothing of note about anything at all." for n in range(8))
+    passage = f"{filler} The council closed the pool for repairs on Monday. {filler}"
+    hit = Hit(0, 3.2, passage, Source("Pool shut", "Herald", None, "p.txt", None))
+    value = f.search_embeds("pool", [hit], 5, weights={"pool": 5.0})[0].fields[0].value
+    text = value.split("\n")[0]
+    assert "**pool**" in text and "Sentence 2 " not in text and "Sentence 5 " not in text
+    assert len(text.split()) <= 45 and text.startswith("…") and text.endswith("…")
 
 
 def test_partial_replies_say_part_of_the_archive_is_unavailable():

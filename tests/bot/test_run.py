@@ -103,3 +103,12 @@ async def test_sigterm_shuts_the_bot_down_cleanly(shared_engine, monkeypatch):
         assert bot.is_closed()
     finally:
         await fake.stop()
+
+
+def test_the_bot_starts_quietly_without_voice_warnings(bundled_engine, monkeypatch, caplog):
+    # discord.py warns once per process; make this the first time, whatever ran before.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level("DEBUG"):
+        NewsBot(bundled_engine, BotConfig())
+    assert not [r for r in caplog.records if "voice" in r.getMessage()]

@@ -111,12 +111,13 @@ async def test_articles_with_bad_links_are_answered_in_full(kind, monkeypatch):
         (embed,) = card["embeds"]
         assert "to visitors on Sunday" in embed["description"]
         assert embed["title"] == "Lighthouse reopens to visitors" and "url" not in embed
-        assert "lighthouse.jsonl" in embed["footer"]["text"]
+        assert "lighthouse.jsonl" not in str(embed)  # the file only on the passage card
 
         sent = fake.message(CHANNEL_ID, card, id=fake.callback_message_ids[iid])
         click = await fake.click(sent, "Show passage", ASKER)
         passage = (await _accepted(fake, _callback(click))).body["data"]["embeds"][0]
         assert "restored by volunteers" in passage["description"] and "url" not in passage
+        assert "lighthouse.jsonl" in passage["footer"]["text"]
         click = await fake.click(sent, "More answers", ASKER)
         more = (await _accepted(fake, _callback(click))).body["data"]["embeds"][0]
         assert more["title"] == "Ferry crews return to work" and "url" not in more
@@ -153,7 +154,7 @@ async def test_a_refused_card_is_sent_once_more_as_plain_text(monkeypatch, caplo
         assert not plain.get("embeds") and not plain.get("components")
         assert "to visitors on Sunday" in plain["content"]
         assert "Lighthouse reopens to visitors" in plain["content"]
-        assert "Harbour Herald" in plain["content"] and "lighthouse.jsonl" in plain["content"]
+        assert "Harbour Herald" in plain["content"] and "lighthouse.jsonl" not in plain["content"]
         assert len(fake.replies_to(iid)) == 2  # the refused card, then its plain version
 
         fake.faults[("POST", f"/channels/{CHANNEL_ID}/messages")] = [(400, INVALID)]

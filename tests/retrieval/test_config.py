@@ -65,10 +65,39 @@ def test_unreadable_or_invalid_files_are_config_errors(tmp_path):
         load_config(str(bad))
 
 
+@pytest.mark.parametrize(
+    "text", ["bm25: [unclosed\n", "a: b: c\n", "k1: 1\n\tb: 2\n", "x: 'open\n"]
+)
+def test_a_bad_yaml_file_is_one_line_saying_where(tmp_path, text):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(str(bad))
+    message = str(err.value)
+    assert "\n" not in message and "not valid YAML" in message and " at line " in message
+
+
 def test_no_file_means_defaults(tmp_path, monkeypatch):
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     assert load_config(None).corpus == Path(tmp_path / "corpus").resolve()
+
+
+def test_without_a_config_the_index_is_saved_in_the_users_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = load_config(None)
+    assert config.index.persist and config.index.path == tmp_path / "cache" / "newsbot"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_config(None).index.path == tmp_path / "home" / ".cache" / "newsbot"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG spec: ignored
+    assert load_config(None).index.path == tmp_path / "home" / ".cache" / "newsbot"
+    # a config file may still keep it in memory, or name its own place
+    kept = tmp_path / "memory.yaml"
+    kept.write_text("index:\n  persist: false\n")
+    assert not load_config(str(kept)).index.persist
 
 
 def test_shards_are_remote_addresses_or_folders_relative_to_the_config(tmp_path):

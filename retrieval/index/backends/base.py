@@ -210,8 +210,8 @@ class Backend(Protocol):
         newest first, equal dates in corpus order."""
         ...
 
-    def undated(self, publisher: str | None) -> int:
-        """Articles (from `publisher`, when given) without a date."""
+    def undated(self, publisher: str | None, topic: Topic | None = None) -> int:
+        """Articles (from `publisher`, when given, and about `topic`) without a date."""
         ...
 
     # -- freshness --

@@ -160,7 +160,11 @@ class EmbeddedBackend:
         order = newest_first(self._times, self._articles_inside(filters))
         if topic is None:
             return [self.articles[i] for i in order[:count]]
-        # Only chunks holding a topic term can cover it; read those of the newest articles.
+        return [self.articles[i] for i in self._about(order, topic, count)]
+
+    def _about(self, order: list[int], topic: Topic, count: int | None = None) -> list[int]:
+        """The articles of `order` (in that order, at most `count`) with a chunk covering
+        the topic. Only chunks holding a topic term can cover it: only those are read."""
         parts = [self._postings(t) for t in topic.terms]
         held = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         owners = self._chunk_articles[held]
@@ -172,14 +176,16 @@ class EmbeddedBackend:
         for i in candidates.tolist():
             a, b = np.searchsorted(owners, [i, i + 1])
             if any(topic.covers(self.terms.of(c)) for c in held[a:b].tolist()):
-                found.append(self.articles[i])
+                found.append(i)
                 if len(found) == count:
                     break
         return found
 
-    def undated(self, publisher: str | None) -> int:
+    def undated(self, publisher: str | None, topic: Topic | None = None) -> int:
         keep = self._articles_inside(Filters(publisher=publisher)) & np.isnan(self._times)
-        return int(keep.sum())
+        if topic is None:
+            return int(keep.sum())
+        return len(self._about(np.flatnonzero(keep).tolist(), topic))
 
     def refreshed(self, progress: Progress | None = None) -> EmbeddedBackend | None:
         new = loading.refreshed(self.corpus, self.config, progress)

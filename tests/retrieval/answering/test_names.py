@@ -31,6 +31,20 @@ def test_names_match_loosely(typed, meant):
     assert match_names(typed, NAMES) == meant
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("gazete", ["Bay Gazette"]),  # a slip in one word of the name
+        ("telegrah", ["Telegraph"]),
+        ("mirrr", ["Daily Mirror"]),
+        ("bay gazete", ["Bay Gazette"]),
+        ("coastl", ["Coastal Times"]),  # a slip in the name's start
+    ],
+)
+def test_a_slip_in_part_of_a_name_still_finds_it(typed, meant):
+    assert match_names(typed, [*NAMES, "Bay Gazette", "Coastal Times"]) == meant
+
+
 def test_a_key_ignores_case_accents_spacing_and_a_leading_the():
     assert name_key("The  Guardián") == name_key("guardian") == "guardian"
     assert name_key("Theatre Weekly") == "theatreweekly"  # only the word "The"

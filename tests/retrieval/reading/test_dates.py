@@ -64,12 +64,19 @@ def test_filter_bounds_accept_iso_days_and_ages():
         dates.parse_bound("last week", now)
 
 
-def test_labels_say_when_in_a_readers_words():
+def test_labels_say_when_as_people_say_it():
     day = datetime(2025, 7, 6, tzinfo=UTC)
-    assert dates.date_label(day, "approximate", "4 days ago") == "6 Jul 2025 · 4 days before saving"
-    assert dates.date_label(day, "day", "2025-07-06") == "6 Jul 2025"
-    assert dates.date_label(day.replace(hour=9, minute=5), "minute", "x") == "6 Jul 2025 09:05 UTC"
-    assert dates.date_label(None, None, "someday") == "someday"
+    now = datetime(2025, 7, 10, 9, tzinfo=UTC)
+    # an age the page gave: counted from now, said as an age, never "before saving"
+    assert dates.date_label(day, "approximate", "4 days ago", now) == "about 4 days ago"
+    assert (
+        dates.date_label(now - timedelta(hours=1), "approximate", "x", now) == "about an hour ago"
+    )
+    assert dates.date_label(now, "approximate", "just now", now) == "just now"
+    assert dates.date_label(day, "day", "2025-07-06", now) == "6 Jul 2025"
+    minute = day.replace(hour=9, minute=5)
+    assert dates.date_label(minute, "minute", "x", now) == "6 Jul 2025 09:05 UTC"
+    assert dates.date_label(None, None, "someday", now) == "someday"
 
 
 def test_markdown_and_jsonl_dates_and_their_stated_save_time():

@@ -104,6 +104,11 @@ def test_the_date_is_found_wherever_the_page_keeps_it(page, expected, precision)
     assert article.published  # kept as found
 
 
+def test_published_is_the_date_exactly_as_the_page_wrote_it():
+    head = '<meta property="article:published_time" content="2025-04-02T07:30:00+01:00">'
+    assert _read(saved_page(head=head)).published == "2025-04-02T07:30:00+01:00"  # not +0100
+
+
 def test_a_page_without_any_date_stays_undated():
     article = _read(saved_page())
     assert article.date is None and article.date_precision is None

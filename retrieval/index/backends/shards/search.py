@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import math
+import sys
 import threading
 import time
 from collections import Counter
@@ -488,13 +489,46 @@ class XapianBackend:
         keep = article_mask(filters, articles, article_times(articles))
         return [rows[i] for i in keep.nonzero()[0].tolist()]
 
-    def undated(self, publisher: str | None) -> int:
+    def undated(self, publisher: str | None, topic: Topic | None = None) -> int:
+        if topic is not None:
+            return self.shards.run(lambda view: len(self._undated_about(view, publisher, topic)))
         wanted = publisher and publisher_key(publisher)
         return sum(
             1
             for a, _ in self._articles()
             if a.date is None and (not wanted or publisher_key(a.publisher) == wanted)
         )
+
+    def _undated_about(self, view: View, publisher: str | None, topic: Topic) -> set[str]:
+        """Keys of the undated articles (from `publisher`) with a chunk covering the topic:
+        every chunk holding a topic term and no date value is read (undated ones are few)."""
+        held = [xapian.Query(index_term(t)) for t in sorted(topic.terms)]
+        if not held:
+            return set()
+        # Any date at all. Not -inf: that serialises to "", which every chunk's value
+        # (an undated chunk's is empty) is at least.
+        dated = xapian.sortable_serialise(-sys.float_info.max)
+        query = xapian.Query(
+            xapian.Query.OP_AND_NOT,
+            xapian.Query(xapian.Query.OP_OR, held),
+            xapian.Query(xapian.Query.OP_VALUE_GE, DATE_SLOT, dated),
+        )
+        for part in _filter_queries(Filters(publisher=publisher)):
+            query = xapian.Query(xapian.Query.OP_FILTER, query, part)
+        enquire = xapian.Enquire(view.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        found: set[str] = set()
+        start = 0
+        while True:
+            mset = enquire.get_mset(start, LATEST_PAGE)
+            for item in mset:
+                stored = StoredChunk.decode(item.document.get_data())
+                if topic.covers(frozenset(stored.terms)):
+                    found.add(stored.article_key)
+            if mset.size() < LATEST_PAGE:
+                return found
+            start += LATEST_PAGE
 
     def latest(self, count: int, filters: Filters, topic: Topic | None) -> list[Article]:
         rows = self._articles()

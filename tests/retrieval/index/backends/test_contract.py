@@ -277,6 +277,40 @@ def test_sources_under_every_filter_and_undated_counts(corpora, backend_name, co
         assert engine.undated() == 2 and engine.undated(PUBLISHERS[0]) == 1
 
 
+@pytest.mark.parametrize("corpus", ["generated", "bundled"])
+def test_undated_counts_on_a_topic_are_only_the_undated_articles_about_it(
+    corpora, backend_name, corpus
+):
+    pair = corpora[corpus]
+    engine, reference = pair.engines[backend_name], pair.reference
+    undated = [a for a in reference.backend.articles if a.date is None]
+    assert undated  # both corpora hold some
+    for topic in ("Quay Street", "valdoran tavelun", "mirekosa"):
+        want = sum(
+            1
+            for a in undated
+            if any(_covers(reference, topic, chunk) for chunk in _chunks_of(reference, a))
+        )
+        assert engine.undated(topic=topic) == reference.undated(topic=topic) == want, topic
+    assert engine.undated(topic="Quay Street") <= engine.undated()
+
+
+def _chunks_of(engine: Engine, article) -> list[int]:
+    backend = engine.backend
+    index = backend.articles.index(article)
+    return [i for i, c in enumerate(backend.chunks) if c.article == index]
+
+
+def _covers(engine: Engine, topic: str, chunk: int) -> bool:
+    """What `latest` asks of a passage: it covers the topic as an answer must."""
+    from retrieval.answering.snippets import coverage
+
+    query = engine.analyse(topic)
+    terms = engine.backend.terms.of(chunk)
+    held = frozenset(query.terms) - query.unseen
+    return bool(held & terms) and coverage(query, terms) >= engine.config.answers.min_coverage
+
+
 def test_the_corpus_spellings_of_a_common_term_are_read_boundedly_alike(corpora, monkeypatch):
     """Past TEXTS_READ_ALL chunks the shards read each shard's first chunks only: on a full
     build that is still the embedded index's first chunks in corpus order."""
