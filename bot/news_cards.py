@@ -17,9 +17,9 @@ from bot.formatting import (
     MUTED,
     SNIPPET_CHARS,
     TITLE_LIMIT,
+    byline,
     fit,
     plain,
-    source_footer,
     when_markup,
 )
 from retrieval.models import Source, reader_link
@@ -37,20 +37,20 @@ EVENT_CHARS = 300  # a timeline line's sentence
 
 
 def _outlets(sources: Sequence[Source]) -> str:
-    return ", ".join(dict.fromkeys(s.publisher or s.headline or s.file for s in sources))
+    return ", ".join(dict.fromkeys(s.publisher or s.headline or "another outlet" for s in sources))
 
 
 def alert_embed(alert: Alert) -> discord.Embed:
-    """One new article on a followed topic: headline, the sentence that matches, source."""
+    """One new article on a followed topic: headline, the sentence that matches, and its
+    byline (publisher, linked when known, and one date), as on an answer card."""
     embed = discord.Embed(
         title=fit(alert.source.headline or "(untitled)", TITLE_LIMIT),
         url=reader_link(alert.source.url),
-        description=fit(alert.sentence, SNIPPET_CHARS, alert.marks),
+        description="\n".join(
+            p for p in (fit(alert.sentence, SNIPPET_CHARS, alert.marks), byline(alert.source)) if p
+        ),
         colour=COLOUR,
     )
-    when = when_markup(alert.source.date, alert.source.date_precision, alert.source.published)
-    if when:
-        embed.add_field(name="Published", value=when, inline=True)
     if alert.also:
         embed.add_field(
             name="Also reported by",
@@ -58,7 +58,7 @@ def alert_embed(alert: Alert) -> discord.Embed:
             inline=False,
         )
     embed.set_author(name=plain(f"New on {alert.topic}", TOPIC_CHARS + 10))
-    embed.set_footer(text=source_footer(alert.source, "/unfollow to stop"))
+    embed.set_footer(text="/unfollow to stop")
     return embed
 
 

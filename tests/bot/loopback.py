@@ -47,7 +47,14 @@ async def running_bot(
     bot._connection.guild_ready_timeout = 0.05
     task = asyncio.create_task(bot.start(TOKEN))
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), 20)
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({ready, task}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():  # the client stopped before it was ready (setup_hook raised)
+            ready.cancel()
+            task.result()
+        if not ready.done():
+            ready.cancel()
+            raise TimeoutError("the bot did not become ready within 20 s")
         yield Harness(fake, bot)
     finally:
         await bot.close()
