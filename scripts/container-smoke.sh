@@ -131,29 +131,31 @@ pm build --format docker --build-arg "BASE=$BASE" -f "$REPO/docker/xapian-shard.
 pm pod rm -f "$POD" >/dev/null 2>&1 || true
 rm -rf "$WORK/shard0" "$WORK/shard1" "$WORK/sharded-index"
 mkdir -p "$WORK/shard0" "$WORK/shard1" "$WORK/sharded-index"
-chown 10002:10002 "$WORK/shard0" "$WORK/shard1"
-chown 10001:10001 "$WORK/sharded-index"
+chown 10001:10001 "$WORK/shard0" "$WORK/shard1" "$WORK/sharded-index"  # the images' uid
 # Loopback inside the pod is the only network: the same promise as compose's internal network.
 pm pod create --name "$POD" --network none >/dev/null || fail "cannot create the pod"
 trap 'pm pod rm -f "$POD" >/dev/null 2>&1 || true' EXIT
-# Loopback is the pod's only interface, so the shards listen on it explicitly (the image's
-# default listens on every interface, as compose's private network needs).
+# As compose runs them: each shard serves its folder read-only through the XAPIANDB stub
+# (an empty database until the first build). Loopback is the pod's only interface, so the
+# shards listen on it explicitly (the image's default listens on every interface).
 for i in 0 1; do
   pm run -d --pod "$POD" --read-only --name "$POD-$i" -v "$WORK/shard$i:/data" "$SHARD_IMAGE" \
-    xapian-tcpsrv --writable --interface 127.0.0.1 --port "$((33333 + i))" /data/shard >/dev/null
+    sh -c "test -e /data/XAPIANDB || echo inmemory > /data/XAPIANDB; \
+      exec xapian-tcpsrv --interface 127.0.0.1 --port $((33333 + i)) /data" >/dev/null
 done
 sed -e 's/shard0:33333/127.0.0.1:33333/' -e 's/shard1:33333/127.0.0.1:33334/' \
   "$REPO/docker/sharded.yaml" >"$WORK/sharded.yaml"
-bot=(pm run --rm --no-healthcheck --pod "$POD" -v "$WORK/corpus:/data/corpus:ro"
-  -v "$WORK/sharded-index:/data/index" -v "$WORK/sharded.yaml:/etc/newsbot/sharded.yaml:ro"
-  -e NEWSBOT_CONFIG=/etc/newsbot/sharded.yaml "$IMAGE")
-indexed=
-for _ in 1 2 3 4 5 6 7 8 9 10; do  # the shards may take a moment to listen
-  if "${bot[@]}" newsbot index >"$WORK/sharded-index.log" 2>&1; then indexed=1; break; fi
-  sleep 1
-done
-[ -n "$indexed" ] && grep -q "2 shards" "$WORK/sharded-index.log" \
+config=(-v "$WORK/sharded-index:/data/index" -v "$WORK/sharded.yaml:/etc/newsbot/sharded.yaml:ro"
+  -e NEWSBOT_CONFIG=/etc/newsbot/sharded.yaml)
+bot=(pm run --rm --no-healthcheck --pod "$POD" -v "$WORK/corpus:/data/corpus:ro" "${config[@]}"
+  "$IMAGE")
+# compose's newsbot-indexer: no network, the shards' folders mounted where xapian.folders says.
+indexer=(pm run --rm --no-healthcheck --network none --read-only --tmpfs /tmp
+  -v "$WORK/corpus:/data/corpus:ro" "${config[@]}"
+  -v "$WORK/shard0:/shards/0" -v "$WORK/shard1:/shards/1" "$IMAGE")
+"${indexer[@]}" newsbot index >"$WORK/sharded-index.log" 2>&1 && grep -q "2 shards" "$WORK/sharded-index.log" \
   || { cat "$WORK/sharded-index.log"; fail "newsbot index --backend xapian failed"; }
+sleep 1  # the servers listen by now; each new connection reads the switched stubs
 check_answer() {
   python3 -c '
 import json, sys

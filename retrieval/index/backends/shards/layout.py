@@ -29,7 +29,7 @@ PREVIOUS = "# previous "  # a comment line in the stub: the generation readers m
 
 
 class LayoutError(UserError):
-    """A shard folder that is not laid out as newsbot writes it."""
+    """A shard folder newsbot cannot use: not laid out as it writes them, or not writable."""
 
     exit_code = 1
 
@@ -83,7 +83,14 @@ def current_matches(folder: Path, metadata: dict[str, str]) -> bool:
 
 
 def new_generation(folder: Path, write_id: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Where a full build writes the shard served from `folder`; LayoutError, naming
+    the folder, when it cannot be made (a volume not mounted, or mounted read-only)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LayoutError(
+            f"cannot write the shard folder {folder} (xapian.folders): {exc.strerror}"
+        ) from None
     return folder / f"{GENERATION}{write_id}"
 
 

@@ -210,3 +210,21 @@ def test_a_reader_sees_a_switched_generation_after_refresh(shard_servers, tmp_pa
     backend.refresh()
     assert backend.size == before + 1
     assert backend.top_k(analyze("zebra"), 3, NO_FILTERS).chunks
+
+
+def test_a_shard_folder_that_cannot_be_made_is_one_error_naming_it(tmp_path, capsys):
+    # The container's indexer with a shard volume missing: a folder that cannot be made.
+    (tmp_path / "not-a-folder").write_text("a file where the volume should be")
+    corpus = write_corpus(tmp_path / "corpus", files=2)
+    config = tmp_path / "config.yaml"
+    shard = tmp_path / "not-a-folder" / "shard0"
+    config.write_text(
+        f"corpus: {corpus}\nbackend: xapian\nxapian:\n  shards: ['{shard}']\n"
+        f"  folders: ['{shard}']\nindex:\n  path: {tmp_path / 'index'}\n"
+    )
+    from cli.main import main
+
+    assert main(["index", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsbot: error: cannot write the shard folder ") and str(shard) in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
