@@ -37,7 +37,7 @@ import synthetic
 
 from retrieval.answering.engine import Engine
 from retrieval.config import Config, parse_shard
-from retrieval.index import updates
+from retrieval.index import upkeep
 from retrieval.index.backends.base import NO_FILTERS
 from retrieval.index.backends.embedded import EmbeddedBackend
 from retrieval.index.backends.loading import CorpusIndex
@@ -45,10 +45,9 @@ from retrieval.index.backends.shards.search import ShardSet, XapianBackend
 from retrieval.index.backends.shards.writer import Timeouts, sync
 from retrieval.index.bm25 import BM25Params, Forward
 from retrieval.index.catalog import Catalog, FileState
-from retrieval.index.live import FileEntry, LiveIndex
+from retrieval.index.live import LiveIndex
 from retrieval.index.segments import DEFAULT_MEMORY_MB
 from retrieval.models import Article, Chunk
-from retrieval.reading.ingest import signature
 from retrieval.text.analysis import analyze
 
 CHUNKS_PER_ARTICLE = 10
@@ -130,27 +129,9 @@ def live_of(
     vocabulary: list[str],
     params: BM25Params,
 ) -> LiveIndex:
-    """The embedded (live) index over analysed chunks: one segment, as upkeep.in_memory
-    builds it, from the forward index instead of re-analysing the texts."""
-    files = list(dict.fromkeys(a.file for a in articles))
-    where = {f: i for i, f in enumerate(files)}
-    table = np.array([(c.article, c.paragraph, c.start, c.end) for c in chunks], dtype=np.int64)
-    segment = updates.make_segment(
-        updates.segment_name(),
-        files,
-        np.array([where[a.file] for a in articles], dtype=np.int32),
-        articles,
-        [signature(a) for a in articles],
-        table,
-        forward,
-        [],
-        len(vocabulary),
-        params,
-        DEFAULT_MEMORY_MB,
-    )
-    entries = {f: FileEntry(FileState(0, 0, ""), segment.name) for f in files}
-    slots = [np.arange(len(articles), dtype=np.int64)]
-    return LiveIndex([segment], entries, list(vocabulary), slots, params)
+    """The embedded (live) index over analysed chunks, as upkeep.in_memory builds it, from
+    the forward index instead of re-analysing the texts."""
+    return upkeep.one_segment(articles, chunks, forward, vocabulary, params, DEFAULT_MEMORY_MB)
 
 
 def free_port() -> int:

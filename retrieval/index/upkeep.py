@@ -23,7 +23,7 @@ from retrieval.index.bm25 import BM25Params
 from retrieval.index.catalog import FileState, Progress, analyze_articles
 from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.live import FileEntry, LiveIndex
-from retrieval.models import Article
+from retrieval.models import Article, Chunk
 from retrieval.reading.ingest import signature
 from retrieval.text.chunking import token_counter
 
@@ -160,6 +160,21 @@ def in_memory(articles: Sequence[Article], config: Config) -> LiveIndex:
     chunks, terms = analyze_articles(articles, config.chunking)
     vocabulary = Vocabulary()
     forward = Forward.from_docs(terms, vocabulary)
+    return one_segment(
+        articles, chunks, forward, list(vocabulary), params_of(config), config.index.memory_mb
+    )
+
+
+def one_segment(
+    articles: Sequence[Article],
+    chunks: Sequence[Chunk],
+    forward: Forward,
+    vocabulary: list[str],
+    params: BM25Params,
+    memory_mb: int,
+) -> LiveIndex:
+    """A live index of one segment over chunks already analysed (`forward` holds their
+    terms, numbered by `vocabulary`)."""
     files = list(dict.fromkeys(a.file for a in articles))
     where = {f: i for i, f in enumerate(files)}
     table = np.array([(c.article, c.paragraph, c.start, c.end) for c in chunks], dtype=np.int64)
@@ -173,9 +188,9 @@ def in_memory(articles: Sequence[Article], config: Config) -> LiveIndex:
         forward,
         [],
         len(vocabulary),
-        params_of(config),
-        config.index.memory_mb,
+        params,
+        memory_mb,
     )
     entries = {f: FileEntry(FileState(0, 0, ""), segment.name) for f in files}
     slots = [np.arange(len(articles), dtype=np.int64)]
-    return LiveIndex([segment], entries, list(vocabulary), slots, params_of(config))
+    return LiveIndex([segment], entries, list(vocabulary), slots, params)
