@@ -6,7 +6,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -329,3 +329,34 @@ async def send_notice(interaction: discord.Interaction, text: str) -> None:
             await guarded(client, response.send_message)(notice(text), ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver a notice for interaction %s", interaction.id)
+
+
+# Builds a message's reply: the card and its buttons (None for none). Runs after the
+# cooldown check; a UserError it raises becomes a private-looking notice in the reply.
+CardMaker = Callable[[], Awaitable[tuple[discord.Embed, discord.ui.View | None]]]
+
+
+async def reply_with_card(bot: NewsBot, message: discord.Message, make: CardMaker) -> None:
+    """Answer a message with a card, as every message-triggered answer does: the user's
+    cooldown first, the reply guarded, its buttons tracked, and a helpful note (never a
+    traceback) when the question is bad or we failed."""
+    reply_to = guarded(bot, message.reply)
+    wait = bot.cooldown.retry_after(message.author.id)
+    if wait > 0:
+        await reply_to(notice(cooldown_text(wait)), mention_author=False)
+        return
+    try:
+        embed, view = await make()
+        bot.track(view)
+        extra = {"view": view} if view is not None else {}
+        sent = await reply_to(embed=embed, mention_author=False, **extra)
+        if view is not None:
+            view.message = sent
+    except UserError as exc:  # a bad question, or the archive unavailable
+        await reply_to(notice(str(exc)), mention_author=False)
+    except Exception:
+        log.exception("error answering message %s", message.id)
+        try:
+            await reply_to(notice(OUR_FAULT), mention_author=False)
+        except discord.HTTPException:
+            log.warning("could not report the error for message %s", message.id)

@@ -9,14 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import OUR_FAULT, NewsBot, cooldown_text
-from bot.formatting import answer_embed, notice, with_note
+from bot.client import NewsBot, reply_with_card
+from bot.formatting import answer_embed, with_note
 from bot.markup import clean_question
-from bot.outgoing import guarded
 from bot.views import AnswerView
 from retrieval.answering.engine import QuestionError
 from retrieval.answering.filters import parse_filters
-from retrieval.errors import UserError
 from retrieval.models import Reply
 
 log = logging.getLogger("newsbot.bot")
@@ -86,12 +84,7 @@ class Ask(commands.Cog):
         await self.answer_message(message, clean_question(message.content))
 
     async def answer_message(self, message: discord.Message, question: str) -> None:
-        reply_to = guarded(self.bot, message.reply)
-        wait = self.bot.cooldown.retry_after(message.author.id)
-        if wait > 0:
-            await reply_to(notice(cooldown_text(wait)), mention_author=False)
-            return
-        try:
+        async def make() -> tuple[discord.Embed, AnswerView | None]:
             if not question:
                 raise QuestionError(EMPTY_MENTION)
             async with contextlib.AsyncExitStack() as typing:
@@ -100,20 +93,9 @@ class Ask(commands.Cog):
                 except Exception as exc:  # only a courtesy: never worth losing the answer
                     log.warning("no typing indicator in channel %s: %s", message.channel.id, exc)
                 reply = await self.bot.run_engine(self.bot.engine.ask, question)
-            embed, view = card(reply, message.author.id, self.bot.settings.view_timeout_seconds)
-            self.bot.track(view)
-            extra = {"view": view} if view is not None else {}
-            sent = await reply_to(embed=embed, mention_author=False, **extra)
-            if view is not None:
-                view.message = sent
-        except UserError as exc:  # a bad question, or the archive unavailable
-            await reply_to(notice(str(exc)), mention_author=False)
-        except Exception:
-            log.exception("error answering message %s", message.id)
-            try:
-                await reply_to(notice(OUR_FAULT), mention_author=False)
-            except discord.HTTPException:
-                log.warning("could not report the error for message %s", message.id)
+            return card(reply, message.author.id, self.bot.settings.view_timeout_seconds)
+
+        await reply_with_card(self.bot, message, make)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -4,19 +4,16 @@ thread's last one, its references carried over (retrieval/news/followup.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 import discord
 from discord.ext import commands
 
-from bot.client import OUR_FAULT, NewsBot, cooldown_text, send_notice
-from bot.formatting import answer_embed, fit, notice
+from bot.client import NewsBot, reply_with_card, send_notice
+from bot.formatting import answer_embed, fit
 from bot.markup import clean_question
 from bot.news_cards import reading_line
-from bot.outgoing import guarded
 from bot.views import AnswerView
-from retrieval.errors import UserError
 from retrieval.news.followup import Conversation
 from retrieval.news.followup import ask as ask_in_conversation
 
@@ -74,12 +71,7 @@ class FollowUps(commands.Cog):
             await self.answer(message, last, clean_question(message.content))
 
     async def answer(self, message: discord.Message, last: str, question: str) -> None:
-        reply_to = guarded(self.bot, message.reply)
-        wait = self.bot.cooldown.retry_after(message.author.id)
-        if wait > 0:
-            await reply_to(notice(cooldown_text(wait)), mention_author=False)
-            return
-        try:
+        async def make() -> tuple[discord.Embed, AnswerView | None]:
             conversation = Conversation(last)
             reading, reply = await self.bot.run_engine(
                 ask_in_conversation, self.bot.engine, conversation, question
@@ -91,18 +83,9 @@ class FollowUps(commands.Cog):
                 embed.description = f"{line}\n\n{embed.description or ''}"
             timeout = self.bot.settings.view_timeout_seconds
             view = AnswerView(reply, message.author.id, timeout, follow_up=False)
-            view = view if reply.answered else None
-            self.bot.track(view)
-            extra = {"view": view} if view is not None else {}
-            sent = await reply_to(embed=embed, mention_author=False, **extra)
-            if view is not None:
-                view.message = sent
-        except UserError as exc:
-            await reply_to(notice(str(exc)), mention_author=False)
-        except Exception:
-            log.exception("error answering follow-up %s", message.id)
-            with contextlib.suppress(discord.HTTPException):
-                await reply_to(notice(OUR_FAULT), mention_author=False)
+            return embed, view if reply.answered else None
+
+        await reply_with_card(self.bot, message, make)
 
 
 async def setup(bot: NewsBot) -> None:
