@@ -15,7 +15,8 @@ checksums left for later) and a first query answered; the checksums it leaves fo
 background are timed apart, after the queries; then `--queries` top-10 queries,
 each also checked against the index's exhaustive ranking (every chunk scored). Peak and
 kept memory are this process's resident memory above its start (mapped pages it touched
-count). Prints and writes one JSON row.
+count; the anonymous part, which no page cache gives back, is given apart). Prints and
+writes one JSON row.
 """
 
 from __future__ import annotations
@@ -59,11 +60,19 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * PAGE_MB
 
 
+def anon_mb() -> float:
+    """Resident memory that is not a mapped file (RssAnon): what no page cache gives back."""
+    with open("/proc/self/status") as f:
+        line = next(x for x in f if x.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
 class Peak:
-    """This process's peak resident memory while the block runs, sampled every 20 ms."""
+    """This process's peak resident memory (all, and anonymous only) while the block runs,
+    sampled every 20 ms."""
 
     def __enter__(self) -> Peak:
-        self.peak = rss_mb()
+        self.peak, self.anon = rss_mb(), anon_mb()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -71,7 +80,7 @@ class Peak:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_mb())
+            self.peak, self.anon = max(self.peak, rss_mb()), max(self.anon, anon_mb())
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -171,17 +180,17 @@ def run(total: int, per_segment: int, queries: int, memory_mb: int, folder: Path
     )
     path = folder / "index"
     path.mkdir(parents=True)
-    base = rss_mb()
+    base, base_anon = rss_mb(), anon_mb()
     print(f"== {total:,} chunks, segments of {per_segment:,}", flush=True)
     with Peak() as memory:
         t = time.perf_counter()
         shape = build(path, total, per_segment, config)
         build_s = time.perf_counter() - t
-    build_peak = memory.peak - base
+    build_peak, build_anon = memory.peak - base, memory.anon - base_anon
     disk = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
     qs = synthetic.queries(queries)
     gc.collect()
-    base = rss_mb()
+    base, base_anon = rss_mb(), anon_mb()
     with Peak() as memory:
         t = time.perf_counter()
         live, verify = store.load(path, config.index_settings(), verify=False)
@@ -193,7 +202,7 @@ def run(total: int, per_segment: int, queries: int, memory_mb: int, folder: Path
             found = live.top_k(q, K)
             times.append(time.perf_counter() - t)
             exact += same(found, exhaustive(live, q))
-        kept = rss_mb() - base
+        kept, kept_anon = rss_mb() - base, anon_mb() - base_anon
     t = time.perf_counter()
     verify()  # the checksums a restart leaves for the background after its first answer
     verify_s = time.perf_counter() - t
@@ -205,6 +214,7 @@ def run(total: int, per_segment: int, queries: int, memory_mb: int, folder: Path
         "memory_mb": memory_mb,
         "build_s": round(build_s, 1),
         "build_peak_mb": round(build_peak),
+        "build_peak_anon_mb": round(build_anon),
         "disk_mb": round(disk),
         "restart_first_answer_s": round(restart_s, 2),
         "checksums_s": round(verify_s, 1),
@@ -213,6 +223,7 @@ def run(total: int, per_segment: int, queries: int, memory_mb: int, folder: Path
         "queries": len(qs),
         "top10_exact": exact / len(qs),
         "kept_mb_after_queries": round(kept),
+        "kept_anon_mb_after_queries": round(kept_anon),
         "query_peak_mb": round(memory.peak - base),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}",
         "date": time.strftime("%Y-%m-%d"),
