@@ -75,5 +75,5 @@ def test_a_chunk_is_checked_only_against_topics_it_could_answer():
     rest = sum(w for t, w in topic.seen if t not in required)
     assert rest < CONFIG.answers.min_coverage * topic.mass
     # ...and the heaviest terms are required first: a common word alone never is.
-    assert required == sorted(required, key=lambda t: -topic.query.weights[t])
+    assert required == sorted(required, key=lambda t: -topic.weights[t])
     assert len(required) < len(topic.seen)
