@@ -8,7 +8,7 @@ the text, and carried as one frozen value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from retrieval.answering.kinds import Kind, kind_noun, question_kind
@@ -46,14 +46,7 @@ class Query:
     @property
     def unseen_share(self) -> float:
         """Share of the question's weight on terms the corpus never mentions."""
-        return unseen_share(self.weights, self.unseen)
-
-
-def unseen_share(weights: Mapping[str, float], unseen: Collection[str]) -> float:
-    """Share of the weight on unseen terms (what `answers.max_unseen` bounds): one rule for
-    a question and for a followed topic weighed without a Query (news/matching.py)."""
-    mass = sum(weights.values())
-    return sum(weights[t] for t in unseen) / mass if mass else 1.0
+        return sum(self.weights[t] for t in self.unseen) / self.mass if self.mass else 1.0
 
 
 def unseen_weight(chunks: int) -> float:
