@@ -203,8 +203,8 @@ class Percolator:
         )
 
     def touching(self, term_ids: np.ndarray) -> np.ndarray:
-        """The rows of the topics holding one of these terms: no other topic could reach
-        min_coverage in a chunk holding only them."""
+        """The rows of the topics holding one of these terms (those a batch holds): a
+        topic holding none of them could match none of the batch's chunks."""
         held = np.zeros(self.pad + 1, dtype=bool)
         held[term_ids] = True
         return np.flatnonzero(held[self.terms].any(axis=1))
