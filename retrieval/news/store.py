@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS threads (thread INTEGER PRIMARY KEY, last TEXT NOT NU
 CREATE TABLE IF NOT EXISTS digests (channel INTEGER NOT NULL, day TEXT NOT NULL,
                                     PRIMARY KEY (channel, day));
 CREATE INDEX IF NOT EXISTS alerts_unsent ON alerts (sent) WHERE sent IS NULL;
+CREATE INDEX IF NOT EXISTS alerts_queued ON alerts (queued);  -- `alerted`: the recent ones
 """
 
 
@@ -286,16 +287,17 @@ class Store:
 
     def alerted(self, subscriptions: Iterable[int], since: float) -> dict[int, list[str]]:
         """The articles each subscription was alerted to (queued) since a time, oldest
-        first: what a later copy of the same story is grouped against."""
+        first: what a later copy of the same story is grouped against. One query: what
+        was queued lately is bounded by the hourly caps."""
+        wanted = set(subscriptions)
         found: dict[int, list[str]] = {}
-        for s in subscriptions:
-            rows = self._query(
-                "SELECT article FROM alerts WHERE subscription=? AND queued >= ? "
-                "ORDER BY queued, rowid",
-                (s, since),
-            )
-            if rows:
-                found[s] = [r[0] for r in rows]
+        rows = self._query(
+            "SELECT subscription, article FROM alerts WHERE queued >= ? ORDER BY queued, rowid",
+            (since,),
+        )
+        for subscription, article in rows:
+            if subscription in wanted:
+                found.setdefault(subscription, []).append(article)
         return found
 
     def covered(self, subscription: int) -> dict[str, str]:
