@@ -25,6 +25,7 @@ import numpy as np
 from retrieval.index import okapi
 from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.index.catalog import Catalog, FileState
+from retrieval.index.dedupe import DedupeKeys
 from retrieval.index.forward import Forward
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.ingest import Signature
@@ -68,6 +69,7 @@ class Segment:
     doc_len: np.ndarray
     max_ratio: np.ndarray  # per term, max tf*(k1+1)/(tf+norm) at `ref_avgdl`
     ref_avgdl: float
+    keys: DedupeKeys  # its articles' dedupe keys, hashed (what a change's re-run looks up)
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
@@ -129,12 +131,16 @@ class LiveIndex:
         slots: list[np.ndarray],
         params: BM25Params,
         generation: str = "",
+        leads: list[np.ndarray] | None = None,
     ) -> None:
-        """`slots[s][a]`: segment s's article a's place among the kept articles, or -1."""
+        """`slots[s][a]`: segment s's article a's place among the kept articles, or -1;
+        `leads[s][a]`: the place of the story whose first copy it is, or -1 (see dedupe.py;
+        None: unknown, the next change de-duplicates everything again)."""
         self.segments = segments
         self.files = files
         self.vocabulary_list = vocabulary
         self.slots = slots
+        self.leads = leads
         self.params = params
         self.generation = generation  # the saved generation it was loaded from or saved as
         self.health = Health()
