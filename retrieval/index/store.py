@@ -209,17 +209,23 @@ def _write_lines(file: Path, items: Iterator[Any]) -> np.ndarray:
 
 
 def _append_terms(path: Path, previous: dict[str, int], vocabulary: Sequence[str]) -> dict:
-    """Append the terms beyond the last commit's to terms.jsonl; its new extent and crc."""
+    """Append the terms beyond the last commit's to terms.jsonl; its new extent and crc.
+
+    The crc runs on from the last commit's over the appended bytes alone: a commit
+    costs what it adds, not the whole vocabulary's bytes."""
     file = path / TERMS
     known = previous.get("count", 0)
+    added = b""
+    if len(vocabulary) > known:
+        added = (json.dumps(list(vocabulary[known:]), ensure_ascii=False) + "\n").encode()
     with file.open("ab") as f:
         f.truncate(previous.get("bytes", 0))  # what a crashed commit appended never counted
-        if len(vocabulary) > known:
-            f.write((json.dumps(list(vocabulary[known:]), ensure_ascii=False) + "\n").encode())
+        f.write(added)
         f.flush()
         os.fsync(f.fileno())
         size = f.tell()
-    return {"count": len(vocabulary), "bytes": size, "crc32": _crc(file, size)}
+    crc = zlib.crc32(added, previous.get("crc32", 0))
+    return {"count": len(vocabulary), "bytes": size, "crc32": crc}
 
 
 def commit(
