@@ -182,15 +182,29 @@ def refresh(
     memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> tuple[LiveIndex, Segment | None] | None:
     """The live index after what changed in `root` since `live` (None: nothing did), and
-    the new segment (None when files were only removed)."""
+    the new segment (None when files were only removed, or only touched).
+
+    A file touched without changing (a new mtime, the same content) keeps its segment
+    and takes its new state, so that it is hashed once, not at every poll."""
     files = {n: e.state for n, e in live.files.items()}
     aged = {n for n, e in live.files.items() if e.aged}
     states, todo = changed_files(root, allowed, files, aged)
     removed = set(files) - set(states)
-    if not todo and not removed:
+    redo = set(todo)
+    touched = {n for n, st in states.items() if n not in redo and n in files and st != files[n]}
+    if not todo and not removed and not touched:
         return None
+    entries = {
+        n: FileEntry(states[n], e.segment, e.aged) if n in touched else e
+        for n, e in live.files.items()
+        if n in states
+    }
+    if not todo and not removed:  # only states moved: the same chunks and stories
+        fresh = LiveIndex(
+            live.segments, entries, live.vocabulary_list, live.slots, live.params, leads=live.leads
+        )
+        return fresh, None
     vocabulary = Vocabulary(live.vocabulary)
-    entries = {n: e for n, e in live.files.items() if n in states}
     segment = None
     if todo:
         named = zip(todo, records(root, allowed, todo, chunking, workers, progress), strict=True)
