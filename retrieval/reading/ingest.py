@@ -181,7 +181,7 @@ def corpus_entries(root: Path, allowed: Sequence[Path] = ()) -> Iterator[tuple[s
         prefix = "" if prefix == "./" else prefix
         for name in sorted(files):
             if not name.startswith("."):
-                yield prefix + name, os.path.join(folder, name)
+                yield prefix + name, f"{folder}{os.sep}{name}"
 
 
 def read_file(
