@@ -3,12 +3,14 @@
 Layout under one corpus' folder:
 - `segments/seg-*/`: one folder per segment, written once and never changed
   (numpy arrays, memory-mapped on load; articles as JSON lines with their offsets,
-  parsed when first read; dedupe signatures; the files it read).
+  parsed when first read; dedupe signatures likewise, and their keys hashed; the files
+  it read).
 - `terms.jsonl`: the global vocabulary, append-only (one JSON list of new terms per
   commit); the manifest says how many bytes of it count.
 - `current`: a symlink to a generation folder `gen-*` holding the manifest (format,
   settings, corpus files with size/mtime/sha256 and their segment, the segments with
-  a size and crc32 for every file) and each segment's dedupe slots (the deletions).
+  a size and crc32 for every file) and each segment's dedupe slots (the deletions) and
+  leads (each story's first copy: what a change's de-duplication starts from).
 
 A commit writes new segments and a new generation aside, fsyncs them, then swaps
 `current` by an atomic rename: a crash at any moment leaves the previous good

@@ -3,9 +3,9 @@
 A refresh scans the corpus by size and mtime (hashing only files whose metadata
 moved), reads the new and changed files into one small segment, and deletes the
 chunks of changed and removed files by moving their ownership: nothing else is
-re-read or re-indexed. De-duplication runs again over every present article's
-signature (a copy in a new file may replace or uncover another), which needs no
-article text.
+re-read or re-indexed. De-duplication runs again over the stories the change's
+articles share a key with (a copy in a new file may replace or uncover another;
+dedupe.py), which needs no article text and no other article's signature.
 
 Merges follow a size-tiered (log) policy over adjacent segments, so the order of
 articles and chunks - and with it de-duplication and compact ids - never changes:
