@@ -153,8 +153,8 @@ def dedupe_slots(
     before = {seg.name: s for s, seg in enumerate(live.segments)}
     now = {seg.name: present(seg, files) for seg in segments}
     seeds = [np.zeros(0, dtype=np.int64)]
-    for seg in live.segments:
-        was = present(seg, live.files)
+    for s, seg in enumerate(live.segments):
+        was = live.present(s)
         gone = was & ~now[seg.name] if seg.name in now else was
         seeds.append(seg.keys.of_articles(np.flatnonzero(gone)))
     previous = [
@@ -201,7 +201,13 @@ def refresh(
     }
     if not todo and not removed:  # only states moved: the same chunks and stories
         fresh = LiveIndex(
-            live.segments, entries, live.vocabulary_list, live.slots, live.params, leads=live.leads
+            live.segments,
+            entries,
+            live.vocabulary_list,
+            live.slots,
+            live.params,
+            leads=live.leads,
+            term_ids=live.vocabulary,
         )
         return fresh, None
     vocabulary = Vocabulary(live.vocabulary)
@@ -217,7 +223,15 @@ def refresh(
     if segment is not None:
         segments.append(segment)
     slots, leads = dedupe_slots(live, segments, entries)
-    fresh = LiveIndex(segments, entries, list(vocabulary), slots, live.params, leads=leads)
+    fresh = LiveIndex(
+        segments,
+        entries,
+        list(vocabulary),
+        slots,
+        live.params,
+        leads=leads,
+        term_ids=dict(vocabulary),
+    )
     return fresh, segment
 
 
@@ -229,7 +243,8 @@ def tier(chunks: int, factor: int = MERGE_FACTOR) -> int:
 def merge_due(live: LiveIndex, factor: int = MERGE_FACTOR) -> tuple[int, int] | None:
     """The newest run of `factor` neighbouring segments in one tier, as (start, end)."""
     tiers = [
-        tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum()), factor) for s in live.segments
+        tier(int(live.present(s)[seg.chunk_table[:, 0]].sum()), factor)
+        for s, seg in enumerate(live.segments)
     ]
     for end in range(len(tiers), factor - 1, -1):
         if len(set(tiers[end - factor : end])) == 1:
@@ -249,7 +264,7 @@ def merge(
     tables, forwards, skipped, slots, leads = [], [], [], [], []
     for s in range(start, end):
         segment = live.segments[s]
-        keep = present(segment, live.files)
+        keep = live.present(s)
         kept = np.flatnonzero(keep)
         owned = [
             f
@@ -296,6 +311,12 @@ def merge(
     if live.leads is not None:
         all_leads = [*live.leads[:start], np.concatenate(leads), *live.leads[end:]]
     index = LiveIndex(
-        segments, entries, live.vocabulary_list, all_slots, live.params, leads=all_leads
+        segments,
+        entries,
+        live.vocabulary_list,
+        all_slots,
+        live.params,
+        leads=all_leads,
+        term_ids=live.vocabulary,
     )
     return index, merged
