@@ -139,9 +139,8 @@ def build(path: Path, total: int, per_segment: int, config: Config) -> dict[str,
         entries = dict(live.files)
         entries.update({f: FileEntry(FileState(0, 0, f), segment.name) for f in files})
         segments = [*live.segments, segment]
-        live = LiveIndex(
-            segments, entries, vocabulary, updates.dedupe_slots(segments, entries), params
-        )
+        slots, leads = updates.dedupe_slots(live, segments, entries)
+        live = LiveIndex(segments, entries, vocabulary, slots, params, leads=leads)
         store.commit(path, live, settings, [segment])
         live, _ = store.load(path, settings, verify=False)  # mapped, as the next poll holds it
         while (run := updates.merge_due(live, config.index.merge_factor)) is not None:

@@ -26,7 +26,7 @@ from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
 from retrieval.reading.ingest import (
     CorpusError,
-    corpus_files,
+    corpus_entries,
     dedupe,
     outside_target,
     read_file,
@@ -152,27 +152,27 @@ def changed_files(
     """
     states, todo = {}, []
     roots = real_roots(root, allowed)
-    for path in corpus_files(root, allowed):
-        name = path.relative_to(root).as_posix()
+    for name, full in corpus_entries(root, allowed):
         old = files.get(name)
         try:
-            stat = os.lstat(path)  # one call for most files: no realpath unless a link
+            stat = os.lstat(full)  # one call for most files: no realpath unless a link
         except OSError:
             todo.append(name)
             continue
-        target = outside_target(path, roots) if S_ISLNK(stat.st_mode) else None
+        link = S_ISLNK(stat.st_mode)
+        target = outside_target(Path(full), roots) if link else None
         if target is not None:
             states[name] = FileState(0, 0, f"outside {target}")
             if states[name] != old:
                 todo.append(name)
             continue
         try:
-            if S_ISLNK(stat.st_mode):
-                stat = path.stat()
+            if link:
+                stat = os.stat(full)
             if old and (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns):
                 states[name] = old
                 continue
-            state = file_state(path)
+            state = file_state(Path(full))
         except OSError:
             todo.append(name)  # unreadable now: read_file reports why
             continue

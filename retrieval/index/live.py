@@ -25,6 +25,7 @@ import numpy as np
 from retrieval.index import okapi
 from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.index.catalog import Catalog, FileState
+from retrieval.index.dedupe import DedupeKeys
 from retrieval.index.forward import Forward
 from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.ingest import Signature
@@ -68,6 +69,7 @@ class Segment:
     doc_len: np.ndarray
     max_ratio: np.ndarray  # per term, max tf*(k1+1)/(tf+norm) at `ref_avgdl`
     ref_avgdl: float
+    keys: DedupeKeys  # its articles' dedupe keys, hashed (what a change's re-run looks up)
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
@@ -129,17 +131,26 @@ class LiveIndex:
         slots: list[np.ndarray],
         params: BM25Params,
         generation: str = "",
+        leads: list[np.ndarray] | None = None,
+        term_ids: dict[str, int] | None = None,
     ) -> None:
-        """`slots[s][a]`: segment s's article a's place among the kept articles, or -1."""
+        """`slots[s][a]`: segment s's article a's place among the kept articles, or -1;
+        `leads[s][a]`: the place of the story whose first copy it is, or -1 (see dedupe.py;
+        None: unknown, the next change de-duplicates everything again)."""
         self.segments = segments
         self.files = files
         self.vocabulary_list = vocabulary
         self.slots = slots
+        self.leads = leads
         self.params = params
         self.generation = generation  # the saved generation it was loaded from or saved as
         self.health = Health()
         self.on_first_search: Callable[[], None] | None = None  # e.g. start verifying
-        self.vocabulary = {t: i for i, t in enumerate(vocabulary)}
+        # term -> id: the caller's map when it has one (a refresh's is built already)
+        self.vocabulary = (
+            term_ids if term_ids is not None else {t: i for i, t in enumerate(vocabulary)}
+        )
+        self._present: dict[int, np.ndarray] = {}
         self._live: list[np.ndarray] = []  # per segment, booleans over its chunks
         self._live_rows: list[np.ndarray] = []
         self._rank: list[np.ndarray] = []
@@ -337,7 +348,12 @@ class LiveIndex:
         return entry is not None and entry.segment == segment.name
 
     def present(self, s: int) -> np.ndarray:
-        return present(self.segments[s], self.files)
+        """Segment s's articles whose file it still holds (computed once: a file lookup
+        per file, which a refresh and the merge policy both ask for)."""
+        found = self._present.get(s)
+        if found is None:
+            found = self._present[s] = present(self.segments[s], self.files)
+        return found
 
     def catalog(self) -> Catalog:
         """The same corpus as one whole Catalog (what the shard writer syncs from)."""

@@ -3,12 +3,14 @@
 Layout under one corpus' folder:
 - `segments/seg-*/`: one folder per segment, written once and never changed
   (numpy arrays, memory-mapped on load; articles as JSON lines with their offsets,
-  parsed when first read; dedupe signatures; the files it read).
+  parsed when first read; dedupe signatures likewise, and their keys hashed; the files
+  it read).
 - `terms.jsonl`: the global vocabulary, append-only (one JSON list of new terms per
   commit); the manifest says how many bytes of it count.
 - `current`: a symlink to a generation folder `gen-*` holding the manifest (format,
   settings, corpus files with size/mtime/sha256 and their segment, the segments with
-  a size and crc32 for every file) and each segment's dedupe slots (the deletions).
+  a size and crc32 for every file) and each segment's dedupe slots (the deletions) and
+  leads (each story's first copy: what a change's de-duplication starts from).
 
 A commit writes new segments and a new generation aside, fsyncs them, then swaps
 `current` by an atomic rename: a crash at any moment leaves the previous good
@@ -30,7 +32,6 @@ import mmap
 import os
 import re
 import shutil
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,7 @@ import numpy as np
 
 from retrieval.index.bm25 import BM25Params
 from retrieval.index.catalog import FileState
+from retrieval.index.dedupe import DedupeKeys
 from retrieval.index.forward import Forward
 from retrieval.index.live import FileEntry, LiveIndex, Segment
 from retrieval.models import Article, Skipped
@@ -51,8 +53,9 @@ from retrieval.text import analysis
 
 log = logging.getLogger("newsbot.store")
 
-# 3: segments with deletions (a live index); 2: articles carry their resolved date.
-FORMAT_VERSION = 3
+# 4: dedupe keys per segment and stories' first copies per generation (de-duplication redone
+# only where a change reaches); 3: segments with deletions; 2: articles carry their date.
+FORMAT_VERSION = 4
 CURRENT = "current"
 SEGMENTS = "segments"
 TERMS = "terms.jsonl"
@@ -69,6 +72,11 @@ ARRAYS = (
     "tfs",
     "doc_len",
     "max_ratio",
+    "signature_offsets",
+    "key_indptr",
+    "key_hashes",
+    "key_sorted",
+    "key_owner",
 )
 
 
@@ -153,15 +161,13 @@ def _write_segment(path: Path, segment: Segment) -> dict[str, dict[str, int]]:
     """Write a segment's folder (fsynced); returns each file's size and crc32."""
     folder = path / SEGMENTS / segment.name
     folder.mkdir(parents=True)
-    offsets = [0]
-    with (folder / "articles.jsonl").open("wb") as f:
-        for article in segment.articles:
-            line = (json.dumps(_article_data(article), ensure_ascii=False) + "\n").encode()
-            f.write(line)
-            offsets.append(offsets[-1] + len(line))
+    offsets = _write_lines(folder / "articles.jsonl", (_article_data(a) for a in segment.articles))
+    signature_offsets = _write_lines(
+        folder / "signatures.jsonl", (_signature_data(s) for s in segment.signatures)
+    )
     arrays = {
         "article_file": segment.article_file,
-        "article_offsets": np.asarray(offsets, dtype=np.int64),
+        "article_offsets": offsets,
         "chunk_table": segment.chunk_table,
         "forward_indptr": segment.forward.indptr,
         "forward_terms": segment.forward.terms,
@@ -171,10 +177,14 @@ def _write_segment(path: Path, segment: Segment) -> dict[str, dict[str, int]]:
         "tfs": segment.tfs,
         "doc_len": segment.doc_len,
         "max_ratio": segment.max_ratio,
+        "signature_offsets": signature_offsets,
+        "key_indptr": segment.keys.indptr,
+        "key_hashes": segment.keys.hashes,
+        "key_sorted": segment.keys.sorted,
+        "key_owner": segment.keys.owner,
     }
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
-    _write_json(folder / "signatures.json", [_signature_data(s) for s in segment.signatures])
     meta = {
         "files": segment.files,
         "skipped": [dataclasses.asdict(s) for s in segment.skipped],
@@ -189,18 +199,35 @@ def _write_segment(path: Path, segment: Segment) -> dict[str, dict[str, int]]:
     return checks
 
 
+def _write_lines(file: Path, items: Iterator[Any]) -> np.ndarray:
+    """Items as JSON lines; each line's start offset (and the end), for reading one."""
+    offsets = [0]
+    with file.open("wb") as f:
+        for item in items:
+            line = (json.dumps(item, ensure_ascii=False) + "\n").encode()
+            f.write(line)
+            offsets.append(offsets[-1] + len(line))
+    return np.asarray(offsets, dtype=np.int64)
+
+
 def _append_terms(path: Path, previous: dict[str, int], vocabulary: Sequence[str]) -> dict:
-    """Append the terms beyond the last commit's to terms.jsonl; its new extent and crc."""
+    """Append the terms beyond the last commit's to terms.jsonl; its new extent and crc.
+
+    The crc runs on from the last commit's over the appended bytes alone: a commit
+    costs what it adds, not the whole vocabulary's bytes."""
     file = path / TERMS
     known = previous.get("count", 0)
+    added = b""
+    if len(vocabulary) > known:
+        added = (json.dumps(list(vocabulary[known:]), ensure_ascii=False) + "\n").encode()
     with file.open("ab") as f:
         f.truncate(previous.get("bytes", 0))  # what a crashed commit appended never counted
-        if len(vocabulary) > known:
-            f.write((json.dumps(list(vocabulary[known:]), ensure_ascii=False) + "\n").encode())
+        f.write(added)
         f.flush()
         os.fsync(f.fileno())
         size = f.tell()
-    return {"count": len(vocabulary), "bytes": size, "crc32": _crc(file, size)}
+    crc = zlib.crc32(added, previous.get("crc32", 0))
+    return {"count": len(vocabulary), "bytes": size, "crc32": crc}
 
 
 def commit(
@@ -227,6 +254,8 @@ def commit(
         gen.mkdir()
         for segment, slots in zip(live.segments, live.slots, strict=True):
             np.save(gen / f"slots-{segment.name}.npy", slots)
+        for segment, leads in zip(live.segments, live.leads or [], strict=True):
+            np.save(gen / f"leads-{segment.name}.npy", leads)
         manifest = {
             **fingerprint(settings),
             "terms": terms,
@@ -323,7 +352,7 @@ def load(
             _check_size(gen / file, check)
             _check_crc(gen / file, check)  # small: deletions are checked before use
         vocabulary = _terms(path, manifest["terms"])
-        segments, slots = [], []
+        segments, slots, leads = [], [], []
         for entry in manifest["segments"]:
             folder = path / SEGMENTS / entry["name"]
             for file, check in entry["checks"].items():
@@ -333,12 +362,15 @@ def load(
             segment = reuse.get(entry["name"]) or _segment(folder)
             segments.append(segment)
             slots.append(np.load(gen / f"slots-{entry['name']}.npy"))
+            if (gen / f"leads-{entry['name']}.npy").exists():
+                leads.append(np.load(gen / f"leads-{entry['name']}.npy"))
         files = {
             n: FileEntry(FileState(size, mtime, sha), segment, aged)
             for n, (size, mtime, sha, segment, aged) in manifest["files"].items()
         }
         params = BM25Params(**settings["bm25"])
-        live = LiveIndex(segments, files, vocabulary, slots, params, name)
+        known = leads if len(leads) == len(slots) else None  # else: redone at the next change
+        live = LiveIndex(segments, files, vocabulary, slots, params, name, known)
     except StoreError:
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
@@ -379,8 +411,8 @@ def _segment(folder: Path) -> Segment:
         folder.name,
         meta["files"],
         arrays["article_file"],
-        LazyArticles(folder / "articles.jsonl", arrays["article_offsets"]),
-        LazySignatures(folder / "signatures.json"),
+        LazyLines(folder / "articles.jsonl", arrays["article_offsets"], _article),
+        LazyLines(folder / "signatures.jsonl", arrays["signature_offsets"], _signature),
         arrays["chunk_table"],
         forward,
         arrays["indptr"],
@@ -389,22 +421,27 @@ def _segment(folder: Path) -> Segment:
         arrays["doc_len"],
         arrays["max_ratio"],
         float(meta["ref_avgdl"]),
+        DedupeKeys(
+            arrays["key_indptr"], arrays["key_hashes"], arrays["key_sorted"], arrays["key_owner"]
+        ),
         [Skipped(**s) for s in meta["skipped"]],
     )
 
 
-class LazyArticles(Sequence[Article]):
-    """A segment's articles, each parsed from its JSON line when first read.
+class LazyLines(Sequence[Any]):
+    """A segment's JSON lines (its articles, its dedupe signatures), each parsed when
+    first read: a restart parses none, a change the few signatures it reaches.
 
     The file is mapped when the segment is opened, so it stays readable even after
     a merge elsewhere deletes it."""
 
-    def __init__(self, file: Path, offsets: np.ndarray) -> None:
+    def __init__(self, file: Path, offsets: np.ndarray, parse: Callable[[Any], Any]) -> None:
         with file.open("rb") as f:
             size = os.fstat(f.fileno()).st_size
             self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._offsets = offsets
-        self._cache: dict[int, Article] = {}
+        self._parse = parse
+        self._cache: dict[int, Any] = {}
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -412,33 +449,13 @@ class LazyArticles(Sequence[Article]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        article = self._cache.get(i)
-        if article is None:
+        item = self._cache.get(i)
+        if item is None:
+            if not -len(self) <= i < len(self):
+                raise IndexError(i)
             a, b = int(self._offsets[i]), int(self._offsets[i + 1])
-            article = self._cache[i] = _article(json.loads(self._data[a:b]))
-        return article
-
-
-class LazySignatures(Sequence[Signature]):
-    """A segment's dedupe signatures, read on first use (a refresh), not at start-up."""
-
-    def __init__(self, file: Path) -> None:
-        self._file = file.open("rb")  # held open: readable even once a merge deletes it
-        self._items: list[Signature] | None = None
-        self._lock = threading.Lock()  # a refresh and a background merge may both read
-
-    def _all(self) -> list[Signature]:
-        with self._lock:
-            if self._items is None:
-                self._items = [_signature(s) for s in json.loads(self._file.read())]
-                self._file.close()
-            return self._items
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return self._all()[i]
+            item = self._cache[i] = self._parse(json.loads(self._data[a:b]))
+        return item
 
 
 def _signature_data(s: Signature) -> list[Any]:

@@ -3,9 +3,9 @@
 A refresh scans the corpus by size and mtime (hashing only files whose metadata
 moved), reads the new and changed files into one small segment, and deletes the
 chunks of changed and removed files by moving their ownership: nothing else is
-re-read or re-indexed. De-duplication runs again over every present article's
-signature (a copy in a new file may replace or uncover another), which needs no
-article text.
+re-read or re-indexed. De-duplication runs again over the stories the change's
+articles share a key with (a copy in a new file may replace or uncover another;
+dedupe.py), which needs no article text and no other article's signature.
 
 Merges follow a size-tiered (log) policy over adjacent segments, so the order of
 articles and chunks - and with it de-duplication and compact ids - never changes:
@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.config import ChunkingConfig
+from retrieval.index import dedupe
 from retrieval.index.bm25 import BM25Params
 from retrieval.index.catalog import FileRecord, FileState, Progress, changed_files, records
+from retrieval.index.dedupe import DedupeKeys
 from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.live import FileEntry, LiveIndex, Segment, max_ratios, present
 from retrieval.index.segments import (
@@ -38,7 +40,7 @@ from retrieval.index.segments import (
 )
 from retrieval.models import Article, Skipped
 from retrieval.reading.dates import APPROXIMATE
-from retrieval.reading.ingest import Signature, dedupe_order, signature
+from retrieval.reading.ingest import Signature, signature
 
 # Neighbouring segments of one size tier merged at once (Lucene's default merge factor is 10;
 # fewer keeps the segments a query visits few while a news folder grows by small polls).
@@ -77,6 +79,7 @@ def make_segment(
     indptr, doc_ids, tfs, doc_len = invert(forward.blocks(postings_budget(memory_mb)), df)
     avgdl = float(doc_len.mean()) if doc_len.size and doc_len.any() else 1.0
     ratio = max_ratios(indptr, doc_ids, tfs, doc_len, params, avgdl)
+    keys = DedupeKeys.of(signatures)
     return Segment(
         name,
         files,
@@ -91,6 +94,7 @@ def make_segment(
         doc_len,
         ratio,
         avgdl,
+        keys,
         skipped,
     )
 
@@ -140,19 +144,32 @@ def read_segment(
     )
 
 
-def dedupe_slots(segments: Sequence[Segment], files: dict[str, FileEntry]) -> list[np.ndarray]:
-    """Per segment, each article's place among the kept articles (-1: deleted or a copy)."""
-    signatures: list[Signature] = []
-    where: list[tuple[int, int]] = []
-    for s, segment in enumerate(segments):
-        for a in np.flatnonzero(present(segment, files)).tolist():
-            signatures.append(segment.signatures[a])
-            where.append((s, a))
-    slots = [np.full(len(seg.article_file), -1, dtype=np.int64) for seg in segments]
-    for slot, i in enumerate(dedupe_order(signatures)):
-        s, a = where[i]
-        slots[s][a] = slot
-    return slots
+def dedupe_slots(
+    live: LiveIndex, segments: Sequence[Segment], files: dict[str, FileEntry]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per segment of the changed index, (slots, leads): each article's place among the
+    kept articles (-1: deleted or a copy) and the place of the story it is the first copy
+    of. Only the stories the change's articles reach are de-duplicated again (dedupe.py)."""
+    before = {seg.name: s for s, seg in enumerate(live.segments)}
+    now = {seg.name: present(seg, files) for seg in segments}
+    seeds = [np.zeros(0, dtype=np.int64)]
+    for s, seg in enumerate(live.segments):
+        was = live.present(s)
+        gone = was & ~now[seg.name] if seg.name in now else was
+        seeds.append(seg.keys.of_articles(np.flatnonzero(gone)))
+    previous = [
+        None
+        if live.leads is None or seg.name not in before
+        else (live.slots[before[seg.name]], live.leads[before[seg.name]])
+        for seg in segments
+    ]
+    return dedupe.recluster(
+        [seg.signatures for seg in segments],
+        [seg.keys for seg in segments],
+        [now[seg.name] for seg in segments],
+        previous,
+        np.concatenate(seeds),
+    )
 
 
 def refresh(
@@ -165,15 +182,35 @@ def refresh(
     memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> tuple[LiveIndex, Segment | None] | None:
     """The live index after what changed in `root` since `live` (None: nothing did), and
-    the new segment (None when files were only removed)."""
+    the new segment (None when files were only removed, or only touched).
+
+    A file touched without changing (a new mtime, the same content) keeps its segment
+    and takes its new state, so that it is hashed once, not at every poll."""
     files = {n: e.state for n, e in live.files.items()}
     aged = {n for n, e in live.files.items() if e.aged}
     states, todo = changed_files(root, allowed, files, aged)
     removed = set(files) - set(states)
-    if not todo and not removed:
+    redo = set(todo)
+    touched = {n for n, st in states.items() if n not in redo and n in files and st != files[n]}
+    if not todo and not removed and not touched:
         return None
+    entries = {
+        n: FileEntry(states[n], e.segment, e.aged) if n in touched else e
+        for n, e in live.files.items()
+        if n in states
+    }
+    if not todo and not removed:  # only states moved: the same chunks and stories
+        fresh = LiveIndex(
+            live.segments,
+            entries,
+            live.vocabulary_list,
+            live.slots,
+            live.params,
+            leads=live.leads,
+            term_ids=live.vocabulary,
+        )
+        return fresh, None
     vocabulary = Vocabulary(live.vocabulary)
-    entries = {n: e for n, e in live.files.items() if n in states}
     segment = None
     if todo:
         named = zip(todo, records(root, allowed, todo, chunking, workers, progress), strict=True)
@@ -185,8 +222,17 @@ def refresh(
     segments = [s for s in live.segments if s.name in owners]
     if segment is not None:
         segments.append(segment)
-    slots = dedupe_slots(segments, entries)
-    return LiveIndex(segments, entries, list(vocabulary), slots, live.params), segment
+    slots, leads = dedupe_slots(live, segments, entries)
+    fresh = LiveIndex(
+        segments,
+        entries,
+        list(vocabulary),
+        slots,
+        live.params,
+        leads=leads,
+        term_ids=dict(vocabulary),
+    )
+    return fresh, segment
 
 
 def tier(chunks: int, factor: int = MERGE_FACTOR) -> int:
@@ -197,7 +243,8 @@ def tier(chunks: int, factor: int = MERGE_FACTOR) -> int:
 def merge_due(live: LiveIndex, factor: int = MERGE_FACTOR) -> tuple[int, int] | None:
     """The newest run of `factor` neighbouring segments in one tier, as (start, end)."""
     tiers = [
-        tier(int(present(s, live.files)[s.chunk_table[:, 0]].sum()), factor) for s in live.segments
+        tier(int(live.present(s)[seg.chunk_table[:, 0]].sum()), factor)
+        for s, seg in enumerate(live.segments)
     ]
     for end in range(len(tiers), factor - 1, -1):
         if len(set(tiers[end - factor : end])) == 1:
@@ -214,10 +261,10 @@ def merge(
     article_file: list[np.ndarray] = []
     articles: list[Article] = []
     signatures: list[Signature] = []
-    tables, forwards, skipped, slots = [], [], [], []
+    tables, forwards, skipped, slots, leads = [], [], [], [], []
     for s in range(start, end):
         segment = live.segments[s]
-        keep = present(segment, live.files)
+        keep = live.present(s)
         kept = np.flatnonzero(keep)
         owned = [
             f
@@ -239,6 +286,8 @@ def merge(
         signatures += [segment.signatures[i] for i in kept.tolist()]
         skipped += [x for x in segment.skipped if x.file in file_index]
         slots.append(live.slots[s][kept])
+        if live.leads is not None:
+            leads.append(live.leads[s][kept])
         files += owned
     merged = make_segment(
         name,
@@ -258,5 +307,16 @@ def merge(
         entries[f] = FileEntry(entries[f].state, name, entries[f].aged)
     segments = [*live.segments[:start], merged, *live.segments[end:]]
     all_slots = [*live.slots[:start], np.concatenate(slots), *live.slots[end:]]
-    index = LiveIndex(segments, entries, live.vocabulary_list, all_slots, live.params)
+    all_leads = None
+    if live.leads is not None:
+        all_leads = [*live.leads[:start], np.concatenate(leads), *live.leads[end:]]
+    index = LiveIndex(
+        segments,
+        entries,
+        live.vocabulary_list,
+        all_slots,
+        live.params,
+        leads=all_leads,
+        term_ids=live.vocabulary,
+    )
     return index, merged

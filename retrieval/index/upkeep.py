@@ -192,5 +192,5 @@ def one_segment(
         memory_mb,
     )
     entries = {f: FileEntry(FileState(0, 0, ""), segment.name) for f in files}
-    slots = [np.arange(len(articles), dtype=np.int64)]
-    return LiveIndex([segment], entries, list(vocabulary), slots, params)
+    slots = [np.arange(len(articles), dtype=np.int64)]  # no copies: each its own story
+    return LiveIndex([segment], entries, list(vocabulary), slots, params, leads=slots)

@@ -141,7 +141,16 @@ def outside_reason(target: Path) -> str:
 
 
 def corpus_files(root: Path, allowed: Sequence[Path] = ()) -> Iterator[Path]:
-    """Every visible file below root, in a stable order, named by its path below root.
+    """Every visible file below root, in a stable order (see corpus_entries)."""
+    return (Path(path) for _, path in corpus_entries(root, allowed))
+
+
+def corpus_entries(root: Path, allowed: Sequence[Path] = ()) -> Iterator[tuple[str, str]]:
+    """Every visible file below root, in a stable order, as (its path below root in
+    POSIX form, its full path).
+
+    Plain strings, not Path objects: a poll lists every file of the archive, and
+    pathlib's per-path cost was most of a poll's time on a large folder.
 
     A linked folder is followed only when it leads into an allowed outside folder
     (each real folder once, so loops end); one leading elsewhere outside is yielded
@@ -149,27 +158,30 @@ def corpus_files(root: Path, allowed: Sequence[Path] = ()) -> Iterator[Path]:
     the corpus are not followed: their files are read where they really are.
     """
     roots = real_roots(root, allowed)
+    top = os.fspath(root)
     seen: set[str] = {os.path.realpath(root)}
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        base = Path(folder)
+    for folder, dirs, files in os.walk(top, followlinks=True):
         follow = []
         for name in sorted(d for d in dirs if not d.startswith(".")):
-            path = base / name
-            real = os.path.realpath(path)
-            if not path.is_symlink():
-                seen.add(real)
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                seen.add(os.path.realpath(path))
                 follow.append(name)
-            elif outside_target(path, roots[:1]) is None or real in seen:
+                continue
+            real = os.path.realpath(path)
+            if outside_target(Path(path), roots[:1]) is None or real in seen:
                 continue  # inside the corpus (read at its real place), or a loop
-            elif outside_target(path, roots) is None:
+            elif outside_target(Path(path), roots) is None:
                 seen.add(real)
                 follow.append(name)
             else:
                 files.append(name)
         dirs[:] = follow
+        prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/"
+        prefix = "" if prefix == "./" else prefix
         for name in sorted(files):
             if not name.startswith("."):
-                yield base / name
+                yield prefix + name, f"{folder}{os.sep}{name}"
 
 
 def read_file(
@@ -253,7 +265,12 @@ def dedupe(articles: list[Article]) -> list[Article]:
 
 
 def dedupe_order(signatures: Sequence[Signature]) -> list[int]:
-    """Which articles are kept, by position, in the order of the copies they stand for.
+    """Which articles are kept, by position, in the order of the copies they stand for."""
+    return [kept for _, kept in dedupe_clusters(signatures)]
+
+
+def dedupe_clusters(signatures: Sequence[Signature]) -> list[tuple[int, int]]:
+    """Each story's first copy and the copy kept (by position), in order of first copies.
 
     Copies share a link or a feed item id, or share a headline and publisher and
     begin alike; articles that share only a headline (a daily column) are all kept.
@@ -261,6 +278,7 @@ def dedupe_order(signatures: Sequence[Signature]) -> list[int]:
     copies: dict[tuple[str, str], list[int]] = {}
     named: dict[tuple[str, str], int] = {}
     kept: list[int] = []
+    first: list[int] = []
     for i, sig in enumerate(signatures):
         twin = next((named[k] for k in sig.identities if k in named), None)
         if twin is None and sig.key is not None:
@@ -271,10 +289,11 @@ def dedupe_order(signatures: Sequence[Signature]) -> list[int]:
         if twin is None:
             twin = len(kept)
             kept.append(i)
+            first.append(i)
         elif sig.length > signatures[kept[twin]].length:
             kept[twin] = i
         if sig.key is not None and twin not in copies.setdefault(sig.key, []):
             copies[sig.key].append(twin)
         for k in sig.identities:
             named.setdefault(k, twin)
-    return kept
+    return list(zip(first, kept, strict=True))

@@ -158,3 +158,48 @@ def test_the_engine_sees_a_new_file_after_one_refresh_without_rebuilding(config,
     restarted = Engine.from_config(config)
     assert restarted.ask(bench_ingest.LATE_QUESTION) == reply
     assert restarted.refreshed() is None
+
+
+def test_a_new_file_after_a_restart_reads_no_saved_signature(config, monkeypatch):
+    """De-duplicating a change re-runs only the stories its articles share a key with: an
+    unrelated new file reads none of the saved segments' signatures (not one per article)."""
+    config = dataclasses.replace(config, index=dataclasses.replace(config.index, merge_factor=8))
+    Engine.from_config(config)
+    parsed = []
+    real = store._signature
+    monkeypatch.setattr(store, "_signature", lambda data: parsed.append(data) or real(data))
+    restarted = Engine.from_config(config)
+    (config.corpus / "late.txt").write_text(bench_ingest.LATE_PAGE)
+    fresh = restarted.refreshed()
+    assert parsed == []
+    reply = fresh.ask(bench_ingest.LATE_QUESTION)
+    assert reply.answered and reply.answers[0].source.file == "late.txt"
+    # A copy of a saved article does reach it: its story is de-duplicated again.
+    (config.corpus / "copy.txt").write_text((config.corpus / "page_000004.txt").read_text())
+    again = fresh.refreshed()
+    assert 0 < len(parsed) < len(restarted.backend.articles)
+    assert len(again.backend.articles) == len(fresh.backend.articles)
+
+
+def test_a_touched_file_is_hashed_once_not_at_every_poll(corpus, monkeypatch):
+    import os
+
+    import retrieval.index.catalog as catalog
+
+    plain = []  # files without relative ages ("3 days ago" re-reads on a new mtime)
+    for i in range(3):
+        plain.append(corpus / f"plain{i}.txt")
+        plain[-1].write_text(f"Tram works {i}\n\nThe tram line {i} reopens after works.\n")
+    live, _ = updates.refresh(updates.empty(BM25Params()), corpus, CHUNKING)
+    hashed = []
+    real = catalog.file_state
+    monkeypatch.setattr(catalog, "file_state", lambda p, *a: hashed.append(p.name) or real(p, *a))
+    monkeypatch.setattr(catalog, "read_record", lambda *a: pytest.fail("re-read a file"))
+    for path in plain:  # a copy or a sync: new mtimes, same content
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    touched, segment = updates.refresh(live, corpus, CHUNKING)
+    assert segment is None and len(hashed) == 3
+    assert list(touched.articles) == list(live.articles)
+    assert updates.refresh(touched, corpus, CHUNKING) is None
+    assert len(hashed) == 3  # the new states were kept: not hashed again

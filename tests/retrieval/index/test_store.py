@@ -173,3 +173,16 @@ def test_an_index_read_by_other_reading_code_is_rebuilt(config, monkeypatch, cap
         store.load(_saved(config), config.index_settings())
     assert Engine.from_config(config).ask("When will the night trams run?").answered
     assert "building the index anew" in caplog.text and _generation(config) != gen
+
+
+def test_a_commit_checksums_the_terms_it_appends_not_the_whole_vocabulary(config, monkeypatch):
+    engine = Engine.from_config(config)
+    summed = []
+    real = store._crc
+    monkeypatch.setattr(store, "_crc", lambda path, *a: summed.append(path.name) or real(path, *a))
+    (config.corpus / "late.txt").write_text("Zeppelin mast\n\nThe zeppelin mast reopened.\n")
+    fresh = engine.refreshed()
+    assert store.TERMS not in summed  # the crc runs on from the last commit's
+    assert fresh.ask("zeppelin mast").answered
+    reloaded = Engine.from_config(config)  # the terms file still passes its check on load
+    assert reloaded.backend.index.vocabulary_list == fresh.backend.index.vocabulary_list
