@@ -458,8 +458,13 @@ def _signature(data: list[Any]) -> Signature:
     )
 
 
+_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+
+
 def _article_data(article: Article) -> dict[str, Any]:
-    data = dataclasses.asdict(article)
+    """An article's fields as JSON values (shallow: dataclasses.asdict deep-copies every
+    paragraph, and the parent writes every article of a build)."""
+    data = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
     data["date"] = iso(article.date)
     return data
 
