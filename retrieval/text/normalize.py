@@ -27,9 +27,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def clean_line(line: str) -> str:
     """Normalise one raw line: Unicode NFC, no invisible marks, no widget errors."""
-    line = unicodedata.normalize("NFC", line)
-    if not line.isascii():
-        line = _INVISIBLE.sub("", line)
+    if not line.isascii():  # ASCII is NFC already and holds no invisible marks
+        line = _INVISIBLE.sub("", unicodedata.normalize("NFC", line))
     if may_contain(line, _INLINE_JUNK_WORDS):
         line = _INLINE_JUNK.sub(" ", line)
     return " ".join(line.split())
