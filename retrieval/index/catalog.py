@@ -9,7 +9,6 @@ from the forward index alone, so its statistics stay exact.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -70,13 +69,11 @@ class FileRecord:
     skipped: list[Skipped]
     signatures: list[Signature]  # per article, what de-duplication compares (folded text)
 
-    def global_ids(self, vocabulary: dict[str, int]) -> np.ndarray:
+    def global_ids(self, vocabulary: Vocabulary) -> np.ndarray:
         """The tokens' ids in `vocabulary`, adding unseen terms in order of first occurrence.
 
-        The parent merges every file this way, so it makes passes in C only."""
-        unseen = list(itertools.filterfalse(vocabulary.__contains__, self.vocabulary))
-        first = len(vocabulary)
-        vocabulary.update(zip(unseen, range(first, first + len(unseen)), strict=True))
+        The parent merges every file this way, so it is one pass in C: a Vocabulary
+        gives an unseen term the next id as it is looked up."""
         known = np.fromiter(
             map(vocabulary.__getitem__, self.vocabulary), np.int32, len(self.vocabulary)
         )
