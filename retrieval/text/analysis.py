@@ -245,6 +245,20 @@ def indexed_text(chunk_text: str, headline: str, section: str = "") -> str:
     return f"{chunk_text}\n{headline}\n{section}"
 
 
+# Distinct (headline, sub-heading) pairs whose terms are remembered: every chunk of an
+# article repeats them, and its chunks are analysed one after another.
+CONTEXTS_CACHED = 1024
+
+
 def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
-    """A chunk's index terms (see `indexed_text`)."""
-    return analyze(indexed_text(chunk_text, headline, section))
+    """A chunk's index terms (see `indexed_text`): those of its text, then of its headline
+    and sub-heading, analysed once per article. The same as analysing `indexed_text`
+    whole: the line breaks that join the parts are white space, which no token holds."""
+    terms = analyze(chunk_text)
+    terms += _context_terms(headline, section)
+    return terms
+
+
+@functools.lru_cache(maxsize=CONTEXTS_CACHED)
+def _context_terms(headline: str, section: str) -> tuple[str, ...]:
+    return tuple(analyze(f"{headline}\n{section}"))
