@@ -47,6 +47,9 @@ _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 _TOKEN_CACHE_MAX = 500_000  # distinct words and tokens remembered per analyzer (then cleared)
+# Distinct (headline, sub-heading) pairs whose terms an analyzer remembers: every chunk of
+# an article repeats them, and its chunks are analysed one after another.
+CONTEXTS_CACHED = 1024
 _RULES = (sys.modules[__name__], normalize)  # the code terms are made by
 
 
@@ -117,6 +120,10 @@ class Analyzer:
     @functools.cached_property
     def _run_terms(self) -> _RunTerms:
         return _RunTerms(self)
+
+    @functools.cached_property
+    def _contexts(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {}
 
     # -- terms --
 
@@ -190,6 +197,21 @@ class Analyzer:
         """
         return list(chain.from_iterable(map(self._run_terms.__getitem__, fold(text).split())))
 
+    def indexed_terms(self, chunk_text: str, headline: str, section: str = "") -> list[str]:
+        """A chunk's index terms (see `indexed_text`): those of its text, then of its
+        headline and sub-heading, analysed once per article. The same as analysing
+        `indexed_text` whole: the line breaks that join the parts are white space, which
+        no token holds."""
+        terms = self.analyze(chunk_text)
+        context = self._contexts.get((headline, section))
+        if context is None:
+            context = tuple(self.analyze(f"{headline}\n{section}"))
+            if len(self._contexts) >= CONTEXTS_CACHED:
+                self._contexts.clear()
+            self._contexts[headline, section] = context
+        terms += context
+        return terms
+
     def _terms_of_run(self, run: str) -> tuple[str, ...]:
         """The terms of one run of non-space characters, in order."""
         tokens = self._token_text.findall(run)
@@ -245,20 +267,6 @@ def indexed_text(chunk_text: str, headline: str, section: str = "") -> str:
     return f"{chunk_text}\n{headline}\n{section}"
 
 
-# Distinct (headline, sub-heading) pairs whose terms are remembered: every chunk of an
-# article repeats them, and its chunks are analysed one after another.
-CONTEXTS_CACHED = 1024
-
-
 def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
-    """A chunk's index terms (see `indexed_text`): those of its text, then of its headline
-    and sub-heading, analysed once per article. The same as analysing `indexed_text`
-    whole: the line breaks that join the parts are white space, which no token holds."""
-    terms = analyze(chunk_text)
-    terms += _context_terms(headline, section)
-    return terms
-
-
-@functools.lru_cache(maxsize=CONTEXTS_CACHED)
-def _context_terms(headline: str, section: str) -> tuple[str, ...]:
-    return tuple(analyze(f"{headline}\n{section}"))
+    """A chunk's index terms (see `indexed_text`)."""
+    return ANALYZER.indexed_terms(chunk_text, headline, section)
