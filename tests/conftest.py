@@ -30,7 +30,7 @@ from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
 from retrieval.answering.engine import Engine  # noqa: E402
 from retrieval.config import Config  # noqa: E402
-from retrieval.text.chunking import token_counter  # noqa: E402
+from retrieval.text.tokens import token_counter  # noqa: E402
 
 
 def _untracked() -> set[str] | None:

@@ -26,14 +26,17 @@ from retrieval.models import Article, Chunk, Skipped
 from retrieval.reading.dates import APPROXIMATE
 from retrieval.reading.ingest import (
     CorpusError,
+    Signature,
     corpus_entries,
     dedupe,
     outside_target,
     read_file,
     real_roots,
+    signature,
 )
 from retrieval.text.analysis import indexed_terms
-from retrieval.text.chunking import chunk_article, token_counter
+from retrieval.text.chunking import chunk_article
+from retrieval.text.tokens import token_counter
 
 log = logging.getLogger("newsbot.catalog")
 
@@ -52,7 +55,8 @@ class FileState:
 class FileRecord:
     """One file's contribution: its articles, their chunks and their terms.
 
-    Terms travel from the worker as int32 ids into the file's own small vocabulary
+    Everything per text is computed in the worker (which reads the file), so the parent
+    only merges. Terms travel from the worker as int32 ids into the file's own small vocabulary
     (in order of first occurrence), not as lists of strings: far less to pickle,
     and the parent maps only each distinct term to its global id.
     """
@@ -63,11 +67,17 @@ class FileRecord:
     ids: np.ndarray  # int32 per token, chunk after chunk: indices into `vocabulary`
     lengths: np.ndarray  # int64 tokens per chunk
     skipped: list[Skipped]
+    signatures: list[Signature]  # per article, what de-duplication compares (folded text)
 
-    def global_ids(self, vocabulary: dict[str, int]) -> np.ndarray:
-        """The tokens' ids in `vocabulary`, adding unseen terms in order of first occurrence."""
-        known = [vocabulary.setdefault(t, len(vocabulary)) for t in self.vocabulary]
-        return np.asarray(known, dtype=np.int32)[self.ids]
+    def global_ids(self, vocabulary: Vocabulary) -> np.ndarray:
+        """The tokens' ids in `vocabulary`, adding unseen terms in order of first occurrence.
+
+        The parent merges every file this way, so it is one pass in C: a Vocabulary
+        gives an unseen term the next id as it is looked up."""
+        known = np.fromiter(
+            map(vocabulary.__getitem__, self.vocabulary), np.int32, len(self.vocabulary)
+        )
+        return known[self.ids]
 
 
 @dataclass
@@ -136,7 +146,8 @@ def read_record(
     vocabulary = Vocabulary()
     ids = token_ids(terms, vocabulary)
     lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-    return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped)
+    signatures = [signature(a) for a in articles]
+    return FileRecord(articles, chunks, list(vocabulary), ids, lengths, skipped, signatures)
 
 
 def changed_files(

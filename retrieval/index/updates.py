@@ -40,7 +40,7 @@ from retrieval.index.segments import (
 )
 from retrieval.models import Article, Skipped
 from retrieval.reading.dates import APPROXIMATE
-from retrieval.reading.ingest import Signature, signature
+from retrieval.reading.ingest import Signature
 
 # Neighbouring segments of one size tier merged at once (Lucene's default merge factor is 10;
 # fewer keeps the segments a query visits few while a news folder grows by small polls).
@@ -113,6 +113,7 @@ def read_segment(
     files: list[str] = []
     article_file: list[int] = []
     articles: list[Article] = []
+    signatures: list[Signature] = []
     table: list[tuple[int, int, int, int]] = []
     skipped: list[Skipped] = []
     with spill_folder() as folder:
@@ -122,6 +123,7 @@ def read_segment(
             article_file += [len(files)] * len(record.articles)
             files.append(file)
             articles += record.articles
+            signatures += record.signatures
             table += [(base + c.article, c.paragraph, c.start, c.end) for c in record.chunks]
             writer.add_ids(record.global_ids(vocabulary), record.lengths)
             for item in record.skipped:  # once, when read: a saved index does not repeat it
@@ -134,7 +136,7 @@ def read_segment(
         files,
         np.asarray(article_file, dtype=np.int32),
         articles,
-        [signature(a) for a in articles],
+        signatures,
         np.asarray(table, dtype=np.int64),
         forward,
         skipped,

@@ -25,7 +25,7 @@ from retrieval.index.forward import Forward, Vocabulary
 from retrieval.index.live import FileEntry, LiveIndex
 from retrieval.models import Article, Chunk
 from retrieval.reading.ingest import signature
-from retrieval.text.chunking import token_counter
+from retrieval.text.tokens import token_counter
 
 log = logging.getLogger("newsbot.upkeep")
 

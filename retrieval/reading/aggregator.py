@@ -17,7 +17,7 @@ from datetime import datetime
 
 from retrieval.models import Article
 from retrieval.reading.dates import date_fields
-from retrieval.text.normalize import clean_line, fold_key
+from retrieval.text.normalize import clean_line, fold_key, may_contain
 
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -34,6 +34,9 @@ _PUBLISHER_WHEN = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^[•·\-–—*]\s*(?P<text>.+)$")
+# How every _WHEN ends, ignoring case: "ago", "now", "yesterday", a digit, or a "Z".
+_WHEN_LAST_WORDS = ("ago", "now", "yesterday", "z")
+_WHEN_TAIL = 10  # characters enough to hold the longest of those words and a newline
 
 # Section labels that end the article body: comments, related lists, tags, ads. What a
 # site calls these sections, in a few words and nothing more on the line.
@@ -96,9 +99,30 @@ class _Entry:
     when: str
 
 
+def _may_end_with_time(line: str) -> bool:
+    """Whether a line can end with a time (as _WHEN_LINE and _PUBLISHER_WHEN require): a
+    cheap test on its last characters that lets body lines skip those slow regexes."""
+    tail = line[-_WHEN_TAIL:]
+    return tail.rstrip("\n")[-1:].isdecimal() or may_contain(tail, _WHEN_LAST_WORDS)
+
+
+def _when_line(line: str) -> re.Match[str] | None:
+    return _WHEN_LINE.match(line) if _may_end_with_time(line) else None
+
+
+def _publisher_when(line: str) -> re.Match[str] | None:
+    return _PUBLISHER_WHEN.match(line) if _may_end_with_time(line) else None
+
+
+def _words(line: str, most: int) -> int:
+    """The number of words in line, counted up to `most` + 1 (a long line is never split
+    whole just to learn that it is long)."""
+    return len(line.split(maxsplit=most))
+
+
 def ends_body(line: str) -> bool:
     """A section label or a short promo: the article body ended above it."""
-    if len(line.split()) > LABEL_MAX_WORDS:
+    if _words(line, LABEL_MAX_WORDS) > LABEL_MAX_WORDS:
         return False
     return bool(_SECTION_LABEL.match(line)) or is_promo(line)
 
@@ -107,7 +131,7 @@ def is_promo(line: str) -> bool:
     """The site selling itself: a promo verb opening a sentence of a short line that
     addresses the reader or names what is sold ("Try Our AI Features", "Subscribe now
     for unlimited access"), quoting no one; "Try as they might, the rebels…" is news."""
-    words = len(line.split())
+    words = _words(line, _PROMO_MAX_WORDS)
     if words > _PROMO_MAX_WORDS or not _PROMO_OPENING.search(line) or _REPORTED.search(line):
         return False
     return bool(_PROMO_TALK.search(line)) or (
@@ -121,7 +145,7 @@ def is_junk(line: str) -> bool:
     if _PICTURE.match(line) or _ATTRIBUTION.match(line) or _STORE_BADGE.match(line):
         return True
     return is_promo(line) or (
-        len(line.split()) <= LABEL_MAX_WORDS and bool(_SECTION_LABEL.match(line))
+        _words(line, LABEL_MAX_WORDS) <= LABEL_MAX_WORDS and bool(_SECTION_LABEL.match(line))
     )
 
 
@@ -129,14 +153,14 @@ def looks_like_page(text: str) -> bool:
     """True when a text file has the aggregator page structure."""
     lines = [clean_line(x) for x in text.splitlines()[:400]]
     head = [x for x in lines[:12] if x]
-    if any(_PUBLISHER_WHEN.match(x) and len(x.split()) <= 8 for x in head):
+    if any(_publisher_when(x) and _words(x, 8) <= 8 for x in head):
         return True
-    return any(_RELATED_START.match(x) for x in lines) and any(_WHEN_LINE.match(x) for x in lines)
+    return any(_RELATED_START.match(x) for x in lines) and any(map(_when_line, lines))
 
 
 def _is_name(line: str) -> bool:
     """A publisher-like line: short, no sentence punctuation."""
-    return 0 < len(line.split()) <= 6 and not re.search(r"[.!?:;]$", line) and len(line) <= 60
+    return len(line) <= 60 and 0 < len(line.split()) <= 6 and not re.search(r"[.!?:;]$", line)
 
 
 def _body(lines: Iterable[str], headline: str) -> tuple[str, ...]:
@@ -153,15 +177,15 @@ def _main_article(lines: Sequence[str], file: str, saved: datetime | None) -> Ar
     rest = [x for x in content[1:] if fold_key(x) != key]
     publisher = when = ""
     for i, line in enumerate(rest[:3]):
-        glued = _PUBLISHER_WHEN.match(line)
-        alone = _WHEN_LINE.match(line)
+        glued = _publisher_when(line)
+        alone = _when_line(line)
         if alone:
             when = alone["when"]
             if i > 0 and _is_name(rest[i - 1]):
                 publisher = rest[i - 1]
             rest = rest[i + 1 :]
             break
-        if glued and len(line.split()) <= 8:
+        if glued and _words(line, 8) <= 8:
             publisher, when = glued["publisher"].strip(), glued["when"]
             rest = rest[i + 1 :]
             break
@@ -175,8 +199,8 @@ def _find_entries(lines: Sequence[str]) -> list[_Entry]:
     """Anchor each related entry on its time line, then read around it."""
     entries: list[_Entry] = []
     for i, line in enumerate(lines):
-        when = _WHEN_LINE.match(line)
-        glued = None if when else _PUBLISHER_WHEN.match(line)
+        when = _when_line(line)
+        glued = None if when else _publisher_when(line)
         if not (when or glued) or (glued and not _is_name(glued["publisher"])):
             continue
         # After the time: bulleted publisher lines, then the headline.
@@ -200,7 +224,7 @@ def _find_entries(lines: Sequence[str]) -> list[_Entry]:
         elif (
             prev >= 0
             and _is_name(lines[prev])
-            and not _WHEN_LINE.match(lines[prev])
+            and not _when_line(lines[prev])
             and fold_key(lines[prev]) != key
         ):
             publisher, first = lines[prev], prev

@@ -11,6 +11,7 @@ unknown (None): a date is never guessed.
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,12 @@ _BOUND_UNITS = {
 }
 
 
+# Distinct date texts remembered: a folder's pages repeat the same few ("4 days ago"),
+# and each one that is no absolute date first fails every strptime format.
+DATE_TEXTS_CACHED = 4096
+
+
+@functools.lru_cache(maxsize=DATE_TEXTS_CACHED)
 def parse_absolute(text: str) -> Dated | None:
     """An absolute date or date-time as written, or None."""
     text = text.strip()

@@ -47,6 +47,9 @@ _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 _TOKEN_CACHE_MAX = 500_000  # distinct words and tokens remembered per analyzer (then cleared)
+# Distinct (headline, sub-heading) pairs whose terms an analyzer remembers: every chunk of
+# an article repeats them, and its chunks are analysed one after another.
+CONTEXTS_CACHED = 1024
 _RULES = (sys.modules[__name__], normalize)  # the code terms are made by
 
 
@@ -112,6 +115,14 @@ class Analyzer:
 
     @functools.cached_property
     def _token_terms(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    @functools.cached_property
+    def _run_terms(self) -> _RunTerms:
+        return _RunTerms(self)
+
+    @functools.cached_property
+    def _contexts(self) -> dict[tuple[str, str], tuple[str, ...]]:
         return {}
 
     # -- terms --
@@ -180,11 +191,53 @@ class Analyzer:
     def analyze(self, text: str) -> list[str]:
         """Index terms of text, in order (repeats kept: BM25 counts them).
 
-        The terms of spans(text), found without match objects or spans: tokens come
-        from one findall and their terms from a cache, so indexing stays fast.
+        The terms of spans(text), found without match objects or spans, a dict hit per
+        run of non-space characters: the folded text is split at white space and each
+        distinct run is tokenised once (see `_RunTerms`).
         """
-        tokens = self._token_text.findall(fold(text))
-        return list(chain.from_iterable(map(self._terms_of_token, tokens)))
+        return list(chain.from_iterable(map(self._run_terms.__getitem__, fold(text).split())))
+
+    def indexed_terms(self, chunk_text: str, headline: str, section: str = "") -> list[str]:
+        """A chunk's index terms (see `indexed_text`): those of its text, then of its
+        headline and sub-heading, analysed once per article. The same as analysing
+        `indexed_text` whole: the line breaks that join the parts are white space, which
+        no token holds."""
+        terms = self.analyze(chunk_text)
+        context = self._contexts.get((headline, section))
+        if context is None:
+            context = tuple(self.analyze(f"{headline}\n{section}"))
+            if len(self._contexts) >= CONTEXTS_CACHED:
+                self._contexts.clear()
+            self._contexts[headline, section] = context
+        terms += context
+        return terms
+
+    def _terms_of_run(self, run: str) -> tuple[str, ...]:
+        """The terms of one run of non-space characters, in order."""
+        tokens = self._token_text.findall(run)
+        return tuple(chain.from_iterable(map(self._terms_of_token, tokens)))
+
+
+class _RunTerms(dict[str, tuple[str, ...]]):
+    """A run of folded non-space characters -> its terms, computed on first use.
+
+    Tokens never hold white space (digits, letters, signs, dots, commas, apostrophes)
+    and the only look-around, after a number, asks for no word character next, which
+    white space and the end of a run both satisfy: so the tokens of a text are those
+    of its runs, one after the other. Runs repeat ("said", "minister,") far more than
+    texts do, so this is a dict hit per word instead of a regex scan.
+    """
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        super().__init__()
+        self.analyzer = analyzer
+
+    def __missing__(self, run: str) -> tuple[str, ...]:
+        terms = self.analyzer._terms_of_run(run)
+        if len(self) >= _TOKEN_CACHE_MAX:
+            self.clear()
+        self[run] = terms
+        return terms
 
 
 # The analyzer every index and question uses (its fingerprint is saved with each index).
@@ -216,4 +269,4 @@ def indexed_text(chunk_text: str, headline: str, section: str = "") -> str:
 
 def indexed_terms(chunk_text: str, headline: str, section: str = "") -> list[str]:
     """A chunk's index terms (see `indexed_text`)."""
-    return analyze(indexed_text(chunk_text, headline, section))
+    return ANALYZER.indexed_terms(chunk_text, headline, section)

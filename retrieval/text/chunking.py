@@ -18,14 +18,6 @@ TokenCounter = Callable[[str], int]
 _WORD = re.compile(r"\S+")
 
 
-def token_counter(encoding_name: str) -> TokenCounter:
-    """Count tokens with tiktoken, loaded offline."""
-    from retrieval.text.encoding import get_encoding
-
-    encoding = get_encoding(encoding_name)
-    return lambda text: len(encoding.encode_ordinary(text))
-
-
 # Text longer than this is never handed to tiktoken whole (see _units).
 COUNT_CHARS = 4_000
 # Tokens the paragraph separator may add when two pieces join (one for "\n\n"; one spare).

@@ -27,9 +27,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def clean_line(line: str) -> str:
     """Normalise one raw line: Unicode NFC, no invisible marks, no widget errors."""
-    line = unicodedata.normalize("NFC", line)
-    if not line.isascii():
-        line = _INVISIBLE.sub("", line)
+    if not line.isascii():  # ASCII is NFC already and holds no invisible marks
+        line = _INVISIBLE.sub("", unicodedata.normalize("NFC", line))
     if may_contain(line, _INLINE_JUNK_WORDS):
         line = _INLINE_JUNK.sub(" ", line)
     return " ".join(line.split())
@@ -70,12 +69,28 @@ def may_contain(line: str, words: tuple[str, ...]) -> bool:
     as re.IGNORECASE does: a cheap test that lets a line skip a slow case-insensitive
     regex whose every match contains one of the words."""
     folded = line.lower() if line.isascii() else line.translate(_LOOSE_CASE).lower()
-    return any(word in folded for word in words)
+    return any(map(folded.__contains__, words))
+
+
+class _KeyTable(dict[int, str]):
+    """str.translate table for fold_key: a character folded, or a space when what it
+    folds to is no word character ([\\W_]); computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        self[code] = key = " " if _NON_WORD.fullmatch(folded) else folded
+        return key
+
+
+_KEY_TABLE = _KeyTable()
 
 
 def fold_key(text: str) -> str:
-    """Compare texts loosely: case, accents, quotes, markup and punctuation do not count."""
-    return _NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).strip()
+    """Compare texts loosely: case, accents, quotes, markup and punctuation do not count.
+
+    Folded, each run of non-word characters one space, trimmed: in one table pass and a
+    split, since headlines and lines are compared by it all through reading a page."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_KEY_TABLE).split())
 
 
 # -- questions as people type them in chat -------------------------------------------------

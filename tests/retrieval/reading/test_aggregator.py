@@ -1,5 +1,8 @@
 from helpers import BUNDLED_CORPUS, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from retrieval.reading import aggregator
 from retrieval.reading.aggregator import is_junk, is_promo, looks_like_page, parse_page
 from retrieval.text.normalize import clean_line
 
@@ -201,3 +204,35 @@ def test_a_promo_addresses_the_reader_or_sells_and_news_does_not():
         "Family background",
     ]:
         assert not is_promo(news) and not is_junk(news), news
+
+
+# -- the cheap tests that let body lines skip the slow time regexes --------------------------
+
+_TIMES = st.sampled_from(
+    ["an hour ago", "a day ago", "one week ago", "4 days ago", "12 mins ago", "just now",
+     "yesterday", "2025-07-10", "2025-07-10T09:15Z", "2025-07-10 09:15:00", "Jul 10, 2025",
+     "10 Sept 2025", "3 hrs ago"]
+)  # fmt: skip
+# What re.IGNORECASE also equates with a letter: the time words in any case, disguised.
+_CASES = {"s": "sSſ", "k": "kKK", "i": "iIİı"}
+
+
+@st.composite
+def _time_lines(draw) -> str:
+    when = "".join(draw(st.sampled_from(_CASES.get(c, c + c.upper()))) for c in draw(_TIMES))
+    before = draw(st.sampled_from(["", "time", "Telegraph", "The Hill · ", "Axios, ", "x "]))
+    return before + when + draw(st.sampled_from(["", "\n"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_time_lines(), st.text(max_size=30)))
+def test_every_line_the_time_regexes_match_passes_the_cheap_test(line):
+    if aggregator._WHEN_LINE.match(line) or aggregator._PUBLISHER_WHEN.match(line):
+        assert aggregator._may_end_with_time(line), line
+
+
+def test_body_lines_skip_the_time_regexes_and_word_counts_stop_early():
+    assert not aggregator._may_end_with_time("The council met on Tuesday.")
+    assert aggregator._may_end_with_time("Telegraph4 DAYS AGO")
+    assert aggregator._words("one two three four", 8) == 4
+    assert aggregator._words(" ".join(["w"] * 100), 8) == 9

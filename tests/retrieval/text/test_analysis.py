@@ -74,3 +74,18 @@ def test_an_analyzer_owns_its_settings_and_its_fingerprint_names_them():
     assert ANALYZER.analyze("a tram at night") == ["tram", "night"]  # its cache is its own
     assert "€800bn" not in Analyzer(magnitudes=("%",)).analyze("€800bn")  # "bn" is no number
     assert ANALYZER.analyze("€800bn") == ["800", "€800bn"]
+
+
+# White space of every kind, around and inside the runs the analyser caches.
+_SPACED = st.text(alphabet=_ALPHABET + "\t\r\u3000\xa0\x1f\u2028´", max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SPACED, _SPACED, _SPACED)
+def test_a_chunks_terms_are_those_of_its_indexed_text_analysed_whole(text, headline, section):
+    from retrieval.text.analysis import indexed_terms, indexed_text
+
+    whole = [term for term, _, _ in spans(indexed_text(text, headline, section))]
+    assert analyze(indexed_text(text, headline, section)) == whole
+    assert indexed_terms(text, headline, section) == whole
+    assert indexed_terms(text, headline, section) == whole  # again, from the caches

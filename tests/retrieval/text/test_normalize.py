@@ -42,6 +42,20 @@ def test_the_word_test_lets_ordinary_lines_skip():
     assert normalize.clean_line("Price  Error loading data  today") == "Price today"
 
 
+# Characters whose folding or compatibility form is not themselves: ligatures, ellipses,
+# units, accents, spacing accents (they fold to a space), dotted and dotless i, long s.
+_KEY_CHARS = "ﬁ…㎏ÅéÉİıſK´¨_-.,'’“” \t\n\u3000\xa0\u200baZ09²½"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_KEY_CHARS, max_size=40) | st.text(max_size=40))
+def test_fold_key_is_the_folded_text_with_each_non_word_run_one_space(text):
+    import unicodedata
+
+    plain = re.sub(r"[\W_]+", " ", normalize.fold(unicodedata.normalize("NFKC", text))).strip()
+    assert normalize.fold_key(text) == plain
+
+
 # -- questions as typed in chat ------------------------------------------------------------
 
 
