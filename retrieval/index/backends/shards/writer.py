@@ -66,6 +66,11 @@ log = logging.getLogger("newsbot.shards")
 # Chunks per commit: bounds the writer's memory (Xapian buffers changes until a commit)
 # while keeping commits, each a sync to disk, rare enough not to cost much.
 BATCH = 50_000
+# A new generation (not served until the switch) is flushed, and so committed, every this
+# many chunks instead: Xapian buffers postings in one map per term, and adding to a map of
+# a batch's whole vocabulary costs more than flushing it often (measured: ~350 against
+# ~500 us per chunk of Xapian's own time at 60,000 chunks; see docs/scale-out.md).
+FRESH_FLUSH = 5_000
 
 
 class ShardWriteError(UserError):
@@ -300,8 +305,9 @@ def _child(
     parent: int,
 ) -> None:
     """A writer process: one shard's job, reporting batches and the result on `out`."""
-    # Xapian flushes postings every this many documents (default 10,000): once a batch.
-    os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(BATCH)
+    # Xapian flushes postings every this many documents (default 10,000), and commits
+    # then: a served generation only once a batch, a new one (not served yet) more often.
+    os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(FRESH_FLUSH if job.fresh else BATCH)
     try:
         if job.target is None:
             db = open_remote_writable(job.address, timeouts)
