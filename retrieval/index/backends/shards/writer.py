@@ -3,9 +3,8 @@
 Each corpus file belongs to one shard (schema.owner). A shard remembers, per
 file, a digest of what it holds (the file's content and which of its articles
 are live after de-duplication); only files whose digest changed are rewritten,
-on their own shard. Every shard is written at once, one process each (building
-Xapian documents is Python work: one core per shard), with a commit every
-`BATCH` chunks.
+on their own shard. Every shard is written at once, one process each (one core
+per shard), with a commit every `BATCH` chunks (a new generation: FRESH_FLUSH).
 
 A shard given as a folder (the folder its xapian-tcpsrv serves, as this machine
 sees it) is a stub database: `XAPIANDB` names the generation served, and each
@@ -69,7 +68,7 @@ BATCH = 50_000
 # A new generation (not served until the switch) is flushed, and so committed, every this
 # many chunks instead: Xapian buffers postings in one map per term, and adding to a map of
 # a batch's whole vocabulary costs more than flushing it often (measured: ~350 against
-# ~500 us per chunk of Xapian's own time at 60,000 chunks; see docs/scale-out.md).
+# ~500 us per chunk of Xapian's own time, 60,000 chunks into one database, 2026-12-02).
 FRESH_FLUSH = 5_000
 
 
