@@ -10,7 +10,9 @@ post in is reported once and its subscriptions paused.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -22,13 +24,23 @@ from bot.news_cards import alert_embed, following_embed, more_notice
 from bot.outgoing import guarded
 from bot.views import OwnedView
 from retrieval.news.alerts import Alert, Delivery, collect, plan
-from retrieval.news.store import Subscription
+from retrieval.news.store import Pending, Subscription
 
 log = logging.getLogger("newsbot.bot")
 KINDS = ("channel", "dm")
 # Without corpus polling (index.poll_seconds 0) alerts owed are still retried this often.
 RETRY_SECONDS = 30.0
 CHOICES_LIMIT = 25  # Discord's limit on autocomplete choices and select options
+NONCE_CHARS = 25  # Discord's longest message nonce
+
+
+def nonce_of(alerts: Sequence[Pending]) -> str:
+    """The same key for the same alerts on every try, restarts included: discord.py sends
+    it with enforce_nonce, so a post Discord took but the store did not record (a crash,
+    a failed write) is answered with the first message, not posted twice, when it is
+    retried within Discord's window of a few minutes."""
+    key = "\n".join(f"{p.subscription.id}\0{p.article}" for p in alerts)
+    return hashlib.sha256(key.encode()).hexdigest()[:NONCE_CHARS]
 
 
 def where_to(interaction: discord.Interaction) -> tuple[str, int]:
@@ -178,14 +190,16 @@ class Follow(commands.Cog):
         if channel is None:
             return
         for pending in delivery.alerts:
-            sent = await self._send(delivery, channel, embed=alert_embed(Alert.of(pending.payload)))
+            card = alert_embed(Alert.of(pending.payload))
+            sent = await self._send(delivery, channel, embed=card, nonce=nonce_of([pending]))
             if sent is None:
                 return
             await self.bot.run_engine(
                 store.sent if sent else store.failed, [pending], bounded=False
             )
         for topic, folded in delivery.folded.items():
-            sent = await self._send(delivery, channel, content=more_notice(topic, len(folded)))
+            notice_text = more_notice(topic, len(folded))
+            sent = await self._send(delivery, channel, content=notice_text, nonce=nonce_of(folded))
             if sent is None:
                 return
             if sent:

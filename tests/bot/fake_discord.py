@@ -52,6 +52,7 @@ class Call:
     body: Any
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
     status: int = 0  # what the fake answered
+    repeat: bool = False  # a nonce seen before (enforce_nonce): the first message returned
 
 
 # What Discord checks in a message before taking it (developers docs, "Embed Limits", and
@@ -81,6 +82,7 @@ class FakeDiscord:
     dispatched: dict[str, float] = field(default_factory=dict)
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> thread channel
     dm_channels: dict[int, str] = field(default_factory=dict)  # user id -> DM channel id
+    nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # enforced
     channels: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {str(CHANNEL_ID): _channel()}
     )
@@ -220,9 +222,23 @@ class FakeDiscord:
             if known is None:
                 return {"message": "Unknown Channel", "code": 10003}, 404
             return known, 200
-        if parts[0] == "channels" and parts[2:3] == ["messages"] and m in ("POST", "PATCH"):
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and m == "POST":
+            return self._create(parts[1], body, call), 200
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and m == "PATCH":
             return self.message(parts[1], body), 200
         return {"message": "Unknown route in fake Discord", "code": 0}, 404
+
+    def _create(self, channel_id: str, body: dict[str, Any], call: Call) -> dict[str, Any]:
+        """A new message; with `enforce_nonce`, a nonce already used in the channel gets
+        the message it made back and nothing is posted (Discord keeps them a few minutes)."""
+        if body.get("enforce_nonce") and body.get("nonce"):
+            key = (channel_id, str(body["nonce"]))
+            if key in self.nonces:
+                call.repeat = True
+                return self.nonces[key]
+            self.nonces[key] = self.message(channel_id, body)
+            return self.nonces[key]
+        return self.message(channel_id, body)
 
     def _thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """A public thread on a message (its id is the message's, as Discord makes it)."""
@@ -263,7 +279,11 @@ class FakeDiscord:
     def posted_in(self, channel_id: int | str) -> list[Call]:
         """Messages the bot posted in a channel (accepted by the fake)."""
         path = f"/channels/{channel_id}/messages"
-        return [c for c in self.calls if c.method == "POST" and c.path == path and c.status == 200]
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST" and c.path == path and c.status == 200 and not c.repeat
+        ]
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         kind, data = body.get("type"), body.get("data") or {}

@@ -167,6 +167,37 @@ async def test_a_restart_neither_repeats_nor_loses_an_alert(tmp_path, monkeypatc
         assert _titles(h.fake.posted_in(CHANNEL_ID)) == ["No toll for the repaired Kelvin Bridge"]
 
 
+async def test_an_alert_discord_took_but_the_store_did_not_record_is_not_posted_twice(
+    tmp_path, monkeypatch
+):
+    """The window a crash can fall in: Discord accepted the post, recording it failed. The
+    retry carries the same nonce, so Discord hands back the first message."""
+    engine, corpus = _engine(tmp_path)
+    async with running_bot(engine, monkeypatch) as h:
+        store = h.bot.store
+        record, failures = store.sent, []
+
+        def sent_but_not_recorded(pending, summarised=False):
+            if not failures:
+                failures.append(pending)
+                raise OSError("disk full")
+            record(pending, summarised)
+
+        monkeypatch.setattr(store, "sent", sent_but_not_recorded)
+        await h.fake.slash(
+            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
+        )
+        await h.fake.wait_for(lambda c: "/callback" in c.path)
+        await _started(h)
+        _write(corpus, REOPEN)
+        await _until(lambda: store.delivered_since("channel", CHANNEL_ID, 0) == 1)
+        await _settle(h.fake)
+        assert failures, "recording never failed: the window was not exercised"
+        tries = [c for c in h.fake.calls if c.path == f"/channels/{CHANNEL_ID}/messages"]
+        assert len(tries) == 2 and tries[1].repeat  # tried again, answered with the first
+        assert _titles(h.fake.posted_in(CHANNEL_ID)) == ["Kelvin Bridge to reopen on Friday"]
+
+
 async def test_alerts_over_the_hourly_cap_become_one_more_message(tmp_path, monkeypatch):
     engine, corpus = _engine(tmp_path, per_channel_per_hour=1)
     async with running_bot(engine, monkeypatch) as h:
