@@ -3,17 +3,20 @@
 A chunk is one Xapian document: our analysed terms with their counts as wdf (so
 Xapian's document length is BM25's), boolean terms for its file and publisher
 (wdf 0: they add nothing to the length), the published date as a value, and the
-chunk's text and source as JSON data. Boolean terms carry ASCII upper-case
-prefixes, which analysis never produces (it folds to lower case), so the two
-never collide.
+chunk's text, source and term counts as data in a compact binary record (see
+`encode_chunk`). Boolean terms carry ASCII upper-case prefixes, which analysis
+never produces (it folds to lower case), so the two never collide.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrieval.models import Article
 
 FILE_PREFIX = "XF"  # + digest of the corpus path: every chunk of a file, for updates
 PUBLISHER_PREFIX = "XP"  # + casefolded publisher: filters
@@ -25,6 +28,17 @@ META_SETTINGS = "newsbot:settings"  # what the shard's chunks depend on besides 
 META_LAYOUT = "newsbot:shards"  # how many shards the files were placed over
 META_GENERATION = "newsbot:generation"  # changes on every write: readers' cache key
 META_FILE = "newsbot:file:"  # + file digest: the file's path, content digest and articles
+META_DATA = "newsbot:data"  # DATA_VERSION of the chunks' data: another is rewritten, never read
+# How a chunk's data is encoded. Bump it with any change to encode_chunk/StoredChunk.decode:
+# shards holding another version are rewritten by the writer and refused by search.
+# (1: JSON, never recorded; 2: the binary record below.)
+DATA_VERSION = "2"
+# A chunk's data: its article's position, its paragraph, start and end, then the byte
+# lengths of its fields (text, the article's eight as ArticleData, section, the terms),
+# the fields in UTF-8, and each term's count as little-endian uint16 (as the forward
+# index counts them).
+_HEAD = struct.Struct("<4i11I")
+TERM_SEPARATOR = "\0"  # between the terms in the data: analysis never produces a NUL
 
 
 def owner(file: str, shards: int) -> int:
@@ -93,9 +107,85 @@ class StoredChunk:
     def order(self) -> tuple[Any, ...]:
         return (walk_key(self.file), self.position, self.start)
 
-    def encode(self) -> bytes:
-        return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":")).encode()
-
     @classmethod
     def decode(cls, data: bytes) -> StoredChunk:
-        return cls(**json.loads(data))
+        """The chunk `encode_chunk` wrote (slices of one bytes value: no parser)."""
+        head = _HEAD.unpack_from(data)
+        fields, at = [], _HEAD.size
+        for size in head[4:]:
+            fields.append(data[at : at + size].decode())
+            at += size
+        text, file, headline, publisher, published, url, date, precision, author, section, held = (
+            fields
+        )
+        names = held.split(TERM_SEPARATOR) if held else []
+        counts = struct.unpack_from(f"<{len(names)}H", data, at)
+        return cls(
+            text,
+            file,
+            head[0],
+            headline,
+            publisher,
+            published,
+            url,
+            head[1],
+            head[2],
+            head[3],
+            dict(zip(names, counts, strict=True)),
+            date,
+            precision,
+            author,
+            section,
+        )
+
+
+@dataclass(frozen=True)
+class ArticleData:
+    """The part of a chunk's data every chunk of an article shares, encoded once."""
+
+    position: int
+    sizes: tuple[int, ...]  # byte lengths of the article's fields, in the record's order
+    blob: bytes
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleData:
+        parts = [
+            s.encode()
+            for s in (
+                article.file,
+                article.headline,
+                article.publisher,
+                article.published,
+                article.url,
+                article.date.isoformat() if article.date is not None else "",
+                article.date_precision or "",
+                article.author or "",
+            )
+        ]
+        return cls(article.position, tuple(map(len, parts)), b"".join(parts))
+
+
+def encode_chunk(
+    article: ArticleData,
+    paragraph: int,
+    start: int,
+    end: int,
+    text: str,
+    section: str,
+    terms: bytes,
+    counts: bytes,
+) -> bytes:
+    """A chunk's data (StoredChunk.decode reads it): `terms` are its analysed terms in
+    UTF-8 joined by TERM_SEPARATOR, `counts` their counts as little-endian uint16."""
+    raw, heading = text.encode(), section.encode()
+    head = _HEAD.pack(
+        article.position,
+        paragraph,
+        start,
+        end,
+        len(raw),
+        *article.sizes,
+        len(heading),
+        len(terms),
+    )
+    return b"".join((head, raw, article.blob, heading, terms, counts))

@@ -43,7 +43,9 @@ from retrieval.index.backends.base import (
 from retrieval.index.backends.shards import exact
 from retrieval.index.backends.shards.schema import (
     BOOLEAN_PREFIX,
+    DATA_VERSION,
     DATE_SLOT,
+    META_DATA,
     META_FILE,
     META_GENERATION,
     META_SETTINGS,
@@ -77,8 +79,9 @@ SHARD_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
 
 
 class AnalyzedOtherwise(UserError):
-    """A shard's chunks were analysed by another Analyzer: its terms are not this
-    process's, so it is not served; the message says how to rewrite it."""
+    """A shard's chunks were analysed by another Analyzer (its terms are not this
+    process's) or their data is in another encoding (schema.DATA_VERSION), so it is
+    not served; the message says how to rewrite it."""
 
     exit_code = 2
 
@@ -656,8 +659,14 @@ def _written_alike(view: View) -> View:
     """The view, once every shard in it was written with this process's Analyzer;
     AnalyzedOtherwise naming one that was not. A shard never written, or written with
     settings that name no analysis (the writer called directly, as benchmarks do), is
-    not judged; `newsbot index` always names it."""
+    not judged; `newsbot index` always names it. A shard holding chunks whose data is
+    in another encoding is refused, whoever wrote it: it would be misread."""
     for conn in view.shards:
+        if conn.db.get_doccount() and conn.db.get_metadata(META_DATA).decode() != DATA_VERSION:
+            raise AnalyzedOtherwise(
+                f"shard {conn.address} was written by another version of newsbot; "
+                "rewrite the shards with: newsbot index --backend xapian"
+            )
         written = conn.db.get_metadata(META_SETTINGS)
         analysed = json.loads(written).get("analysis") if written else None
         if analysed is not None and analysed != analysis.ANALYZER.fingerprint:

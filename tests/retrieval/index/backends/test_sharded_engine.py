@@ -202,3 +202,30 @@ def test_shards_analysed_otherwise_are_not_served_until_rewritten(
     sharded = Engine.from_config(config)
     assert "valdoran" not in sharded.backend.vocabulary()
     same_hits(sharded.search("mirekosa tavelun", 10), embedded.search("mirekosa tavelun", 10))
+
+
+def test_shards_whose_chunk_data_is_encoded_otherwise_are_not_served_until_rewritten(
+    shard_servers, tmp_path
+):
+    """A shard written by a newsbot that encoded chunks' data otherwise (schema.DATA_VERSION)
+    is refused, never misread; `newsbot index` rewrites it whole."""
+    import xapian
+
+    from retrieval.index.backends.shards.schema import META_DATA
+    from retrieval.index.backends.shards.search import AnalyzedOtherwise
+
+    corpus = write_corpus(tmp_path / "corpus", files=8)
+    servers = shard_servers.start(2)
+    config = sharded_config(corpus, servers)
+    embedded, _ = write_shards(config)
+    old = xapian.WritableDatabase(str(servers[1].path), xapian.DB_OPEN)
+    old.set_metadata(META_DATA, "1")  # as an older writer left it (its data was JSON)
+    old.commit()
+    old.close()
+    with pytest.raises(AnalyzedOtherwise, match="another version of newsbot"):
+        Engine.from_config(config)
+    _, reports = write_shards(config)
+    assert reports[0].written == 0 and reports[1].written > 0  # only the old one rewritten
+    assert sum(r.chunks for r in reports) == embedded.size
+    sharded = Engine.from_config(config)
+    same_hits(sharded.search("mirekosa tavelun", 10), embedded.search("mirekosa tavelun", 10))

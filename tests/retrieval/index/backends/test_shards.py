@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 from corpora import COMMON, embedded, queries, read, write_corpus
@@ -168,3 +170,61 @@ def test_queries_from_two_threads_run_at_once_each_on_its_own_connections(shard_
         release.set()
         first.join(10)
     assert not set(map(id, seen["first"])) & set(map(id, seen["second"]))
+
+
+def test_a_chunks_data_reads_back_as_written_whatever_its_text_holds():
+    """The binary record keeps every field exactly: NULs, any script, empty fields."""
+    from datetime import UTC, datetime
+
+    from retrieval.index.backends.shards.schema import (
+        TERM_SEPARATOR,
+        ArticleData,
+        StoredChunk,
+        encode_chunk,
+    )
+    from retrieval.models import Article
+
+    article = Article(
+        "Ħeadline \x00 “quoted”",
+        ("para",),
+        "dir/ünï.html",
+        3,
+        "Pub\x1f",
+        "2 days ago",
+        "",
+        datetime(2025, 7, 10, 8, 30, tzinfo=UTC),
+        "minute",
+        author="",
+    )
+    terms = {"ħarbour": 3, "coalition": 1, "2025": 65535}
+    data = encode_chunk(
+        ArticleData.of(article),
+        5,
+        120,
+        180,
+        "Text with \x00 a NUL, 日本語 and emoji 🙂",
+        "",
+        TERM_SEPARATOR.join(terms).encode(),
+        struct.pack(f"<{len(terms)}H", *terms.values()),
+    )
+    stored = StoredChunk.decode(data)
+    assert stored == StoredChunk(
+        "Text with \x00 a NUL, 日本語 and emoji 🙂",
+        "dir/ünï.html",
+        3,
+        "Ħeadline \x00 “quoted”",
+        "Pub\x1f",
+        "2 days ago",
+        "",
+        5,
+        120,
+        180,
+        terms,
+        "2025-07-10T08:30:00+00:00",
+        "minute",
+        "",
+        "",
+    )
+    assert stored.length == sum(terms.values())
+    empty = StoredChunk.decode(encode_chunk(ArticleData.of(article), 0, 0, 0, "", "", b"", b""))
+    assert empty.terms == {} and empty.text == ""
