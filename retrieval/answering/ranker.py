@@ -23,12 +23,16 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.answering.question import Query
 from retrieval.answering.snippets import Candidate, Snippet, cover_width, coverage
 from retrieval.text.analysis import spans
+
+if TYPE_CHECKING:  # imported when the trees are first used: it takes a second to load
+    import lightgbm
 
 # Chunks retrieved for the per-article evidence: deeper than the answer candidates, so an
 # article's other passages on the question are seen; cheap (records of the top chunks only).
@@ -55,44 +59,88 @@ FEATURES = (
     "missing_rare",  # the idf share of the rarest question term the chunk lacks
     "hand_score",  # the hand-weighted snippet score, as a share of the best one's
     "pair",  # the snippet is more than its one answering sentence
+    "names",  # the idf share of the question's names and numbers the chunk holds
+    "article_chunks",  # the article's chunks among those retrieved, as a share of the most
+    "article_rank",  # 1 / (1 + the article's place, by its best chunk, in BM25's order)
+    "unique",  # the question's idf mass the chunk holds, each term shared among its articles
+    "lead",  # the chunk opens its article
+    "sentence_coverage",  # the answering sentence's own coverage, without its neighbour
 )
 
 
 @dataclass(frozen=True)
-class Ranker:
+class Linear:
     """A linear model over standardised features: score = ((x - mean) / scale) . weights."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     weights: tuple[float, ...]
+    short_confidence: float = 0.5  # see `Ranker`
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         mean, scale = np.asarray(self.mean), np.asarray(self.scale)
         return ((rows - mean) / scale) @ np.asarray(self.weights)
 
-    def to_json(self, about: Mapping[str, object]) -> str:
-        model = {
+    def model(self) -> dict[str, object]:
+        return {
+            "kind": "linear",
             "features": list(self.features),
             "mean": list(self.mean),
             "scale": list(self.scale),
             "weights": list(self.weights),
+            "short_confidence": self.short_confidence,
         }
-        return json.dumps({"model": model, "about": dict(about)}, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class Forest:
+    """LambdaMART: boosted regression trees (LightGBM's text model) scoring each candidate."""
+
+    features: tuple[str, ...]
+    trees: str  # LightGBM's model, as its model_to_string() writes it
+    short_confidence: float = 0.5  # see `Ranker`
+
+    @functools.cached_property
+    def booster(self) -> lightgbm.Booster:
+        import lightgbm
+
+        return lightgbm.Booster(model_str=self.trees)
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+
+    def model(self) -> dict[str, object]:
+        return {
+            "kind": "lambdamart",
+            "features": list(self.features),
+            "trees": self.trees,
+            "short_confidence": self.short_confidence,
+        }
+
+
+# The shipped model, whichever kind won on the training splits' validation questions; its
+# `short_confidence` is the probability (softmax of its scores among a question's candidates)
+# from which a short answer is shown, calibrated on those questions by train_ranker.py.
+Ranker = Linear | Forest
+
+
+def to_json(ranker: Ranker, about: Mapping[str, object]) -> str:
+    return json.dumps({"model": ranker.model(), "about": dict(about)}, indent=1) + "\n"
 
 
 def from_json(text: str) -> Ranker:
     """The ranker a JSON file holds; ValueError when its features are not this module's."""
     model = json.loads(text)["model"]
-    ranker = Ranker(
-        tuple(model["features"]),
-        tuple(model["mean"]),
-        tuple(model["scale"]),
-        tuple(model["weights"]),
+    features = tuple(model["features"])
+    if features != FEATURES:
+        raise ValueError(f"ranker features {features} are not {FEATURES}")
+    confidence = float(model["short_confidence"])
+    if model["kind"] == "lambdamart":
+        return Forest(features, model["trees"], confidence)
+    return Linear(
+        features, tuple(model["mean"]), tuple(model["scale"]), tuple(model["weights"]), confidence
     )
-    if ranker.features != FEATURES:
-        raise ValueError(f"ranker features {ranker.features} are not {FEATURES}")
-    return ranker
 
 
 @functools.cache
@@ -111,9 +159,12 @@ class Pool:
     best_article: float
     article_terms: Mapping[Hashable, frozenset[str]]
     by_article: Mapping[Hashable, Sequence[Candidate]]
+    article_rank: Mapping[Hashable, int]  # the article's place by its best chunk
+    most_chunks: int  # the most retrieved chunks one article has
+    holders: Mapping[str, int]  # question term -> the retrieved articles holding it
 
 
-def pool_of(candidates: Sequence[Candidate]) -> Pool:
+def pool_of(query: Query, candidates: Sequence[Candidate]) -> Pool:
     """The per-article evidence of every retrieved chunk (best first, as BM25 ranked them)."""
     score: dict[Hashable, float] = {}
     terms: dict[Hashable, set[str]] = {}
@@ -129,6 +180,9 @@ def pool_of(candidates: Sequence[Candidate]) -> Pool:
         max(score.values(), default=0.0),
         {a: frozenset(t) for a, t in terms.items()},
         by_article,
+        {a: i for i, a in enumerate(by_article)},  # dicts keep BM25's order of first sight
+        max((len(cs) for cs in by_article.values()), default=0),
+        {t: sum(t in held for held in terms.values()) for t in query.weights},
     )
 
 
@@ -141,11 +195,24 @@ def _mass(query: Query, terms: frozenset[str] | set[str]) -> float:
     return _share(sum(w for t, w in query.weights.items() if t in terms), query.mass)
 
 
+def named_terms(query: Query) -> frozenset[str]:
+    """The question's terms typed as names (capitalised past its first word) or numbers:
+    the words that pick one article out of many ("Where did Ohio State play?")."""
+    first = len(query.text) - len(query.text.lstrip())
+    named = set()
+    for term, (start, end) in zip(query.terms, query.spans, strict=True):
+        typed = query.text[start:end]
+        if (start > first and typed[:1].isupper()) or any(c.isdigit() for c in typed):
+            named.add(term)
+    return frozenset(named)
+
+
 def features(
     query: Query, snippet: Snippet, candidate: Candidate, pool: Pool, best_hand: float
 ) -> list[float]:
     """The FEATURES of one answer candidate (its best snippet within its chunk)."""
     text = candidate.text[snippet.start : snippet.end]
+    sentence = candidate.text[snippet.sentence[0] : snippet.sentence[1]]
     found = [t for t, _, _ in spans(text)]
     wanted = query.weights.keys()
     positions = [(i, t) for i, t in enumerate(found) if t in wanted]
@@ -162,6 +229,10 @@ def features(
             neighbours |= other.terms
     lacking = [w for t, w in query.weights.items() if t not in candidate.terms]
     headline = {t for t, _, _ in spans(candidate.headline)}
+    named = named_terms(query)
+    unique = sum(
+        w / max(1, pool.holders.get(t, 0)) for t, w in query.weights.items() if t in candidate.terms
+    )
     return [
         _share(candidate.score, pool.top),
         1.0 / (1 + pool.rank.get(candidate.chunk, len(pool.rank))),
@@ -179,6 +250,15 @@ def features(
         _share(max(lacking, default=0.0), query.mass),
         _share(snippet.score, best_hand),
         float(snippet.sentence != (snippet.start, snippet.end)),
+        _share(
+            sum(query.weights[t] for t in named & candidate.terms),
+            sum(query.weights[t] for t in named),
+        ),
+        _share(len(pool.by_article.get(candidate.article, ())), pool.most_chunks),
+        1.0 / (1 + pool.article_rank.get(candidate.article, len(pool.article_rank))),
+        _share(unique, query.mass),
+        float(candidate.paragraph == 0),
+        coverage(query, frozenset(t for t, _, _ in spans(sentence))),
     ]
 
 
@@ -186,7 +266,7 @@ def feature_rows(
     query: Query, snippets: Sequence[tuple[Snippet, Candidate]], candidates: Sequence[Candidate]
 ) -> np.ndarray:
     """One row of FEATURES per answer candidate."""
-    pool = pool_of(candidates)
+    pool = pool_of(query, candidates)
     best_hand = max((s.score for s, _ in snippets), default=0.0)
     rows = [features(query, s, c, pool, best_hand) for s, c in snippets]
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
