@@ -62,7 +62,6 @@ FEATURES = (
     "names",  # the idf share of the question's names and numbers the chunk holds
     "article_chunks",  # the article's chunks among those retrieved, as a share of the most
     "article_rank",  # 1 / (1 + the article's place, by its best chunk, in BM25's order)
-    "unique",  # the question's idf mass the chunk holds, each term shared among its articles
     "lead",  # the chunk opens its article
     "sentence_coverage",  # the answering sentence's own coverage, without its neighbour
 )
@@ -161,10 +160,9 @@ class Pool:
     by_article: Mapping[Hashable, Sequence[Candidate]]
     article_rank: Mapping[Hashable, int]  # the article's place by its best chunk
     most_chunks: int  # the most retrieved chunks one article has
-    holders: Mapping[str, int]  # question term -> the retrieved articles holding it
 
 
-def pool_of(query: Query, candidates: Sequence[Candidate]) -> Pool:
+def pool_of(candidates: Sequence[Candidate]) -> Pool:
     """The per-article evidence of every retrieved chunk (best first, as BM25 ranked them)."""
     score: dict[Hashable, float] = {}
     terms: dict[Hashable, set[str]] = {}
@@ -182,7 +180,6 @@ def pool_of(query: Query, candidates: Sequence[Candidate]) -> Pool:
         by_article,
         {a: i for i, a in enumerate(by_article)},  # dicts keep BM25's order of first sight
         max((len(cs) for cs in by_article.values()), default=0),
-        {t: sum(t in held for held in terms.values()) for t in query.weights},
     )
 
 
@@ -230,9 +227,6 @@ def features(
     lacking = [w for t, w in query.weights.items() if t not in candidate.terms]
     headline = {t for t, _, _ in spans(candidate.headline)}
     named = named_terms(query)
-    unique = sum(
-        w / max(1, pool.holders.get(t, 0)) for t, w in query.weights.items() if t in candidate.terms
-    )
     return [
         _share(candidate.score, pool.top),
         1.0 / (1 + pool.rank.get(candidate.chunk, len(pool.rank))),
@@ -256,7 +250,6 @@ def features(
         ),
         _share(len(pool.by_article.get(candidate.article, ())), pool.most_chunks),
         1.0 / (1 + pool.article_rank.get(candidate.article, len(pool.article_rank))),
-        _share(unique, query.mass),
         float(candidate.paragraph == 0),
         coverage(query, frozenset(t for t, _, _ in spans(sentence))),
     ]
@@ -266,7 +259,7 @@ def feature_rows(
     query: Query, snippets: Sequence[tuple[Snippet, Candidate]], candidates: Sequence[Candidate]
 ) -> np.ndarray:
     """One row of FEATURES per answer candidate."""
-    pool = pool_of(query, candidates)
+    pool = pool_of(candidates)
     best_hand = max((s.score for s, _ in snippets), default=0.0)
     rows = [features(query, s, c, pool, best_hand) for s, c in snippets]
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
