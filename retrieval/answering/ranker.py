@@ -59,11 +59,6 @@ FEATURES = (
     "missing_rare",  # the idf share of the rarest question term the chunk lacks
     "hand_score",  # the hand-weighted snippet score, as a share of the best one's
     "pair",  # the snippet is more than its one answering sentence
-    "names",  # the idf share of the question's names and numbers the chunk holds
-    "article_chunks",  # the article's chunks among those retrieved, as a share of the most
-    "article_rank",  # 1 / (1 + the article's place, by its best chunk, in BM25's order)
-    "lead",  # the chunk opens its article
-    "sentence_coverage",  # the answering sentence's own coverage, without its neighbour
 )
 
 
@@ -158,8 +153,6 @@ class Pool:
     best_article: float
     article_terms: Mapping[Hashable, frozenset[str]]
     by_article: Mapping[Hashable, Sequence[Candidate]]
-    article_rank: Mapping[Hashable, int]  # the article's place by its best chunk
-    most_chunks: int  # the most retrieved chunks one article has
 
 
 def pool_of(candidates: Sequence[Candidate]) -> Pool:
@@ -178,8 +171,6 @@ def pool_of(candidates: Sequence[Candidate]) -> Pool:
         max(score.values(), default=0.0),
         {a: frozenset(t) for a, t in terms.items()},
         by_article,
-        {a: i for i, a in enumerate(by_article)},  # dicts keep BM25's order of first sight
-        max((len(cs) for cs in by_article.values()), default=0),
     )
 
 
@@ -192,24 +183,11 @@ def _mass(query: Query, terms: frozenset[str] | set[str]) -> float:
     return _share(sum(w for t, w in query.weights.items() if t in terms), query.mass)
 
 
-def named_terms(query: Query) -> frozenset[str]:
-    """The question's terms typed as names (capitalised past its first word) or numbers:
-    the words that pick one article out of many ("Where did Ohio State play?")."""
-    first = len(query.text) - len(query.text.lstrip())
-    named = set()
-    for term, (start, end) in zip(query.terms, query.spans, strict=True):
-        typed = query.text[start:end]
-        if (start > first and typed[:1].isupper()) or any(c.isdigit() for c in typed):
-            named.add(term)
-    return frozenset(named)
-
-
 def features(
     query: Query, snippet: Snippet, candidate: Candidate, pool: Pool, best_hand: float
 ) -> list[float]:
     """The FEATURES of one answer candidate (its best snippet within its chunk)."""
     text = candidate.text[snippet.start : snippet.end]
-    sentence = candidate.text[snippet.sentence[0] : snippet.sentence[1]]
     found = [t for t, _, _ in spans(text)]
     wanted = query.weights.keys()
     positions = [(i, t) for i, t in enumerate(found) if t in wanted]
@@ -226,7 +204,6 @@ def features(
             neighbours |= other.terms
     lacking = [w for t, w in query.weights.items() if t not in candidate.terms]
     headline = {t for t, _, _ in spans(candidate.headline)}
-    named = named_terms(query)
     return [
         _share(candidate.score, pool.top),
         1.0 / (1 + pool.rank.get(candidate.chunk, len(pool.rank))),
@@ -244,14 +221,6 @@ def features(
         _share(max(lacking, default=0.0), query.mass),
         _share(snippet.score, best_hand),
         float(snippet.sentence != (snippet.start, snippet.end)),
-        _share(
-            sum(query.weights[t] for t in named & candidate.terms),
-            sum(query.weights[t] for t in named),
-        ),
-        _share(len(pool.by_article.get(candidate.article, ())), pool.most_chunks),
-        1.0 / (1 + pool.article_rank.get(candidate.article, len(pool.article_rank))),
-        float(candidate.paragraph == 0),
-        coverage(query, frozenset(t for t, _, _ in spans(sentence))),
     ]
 
 

@@ -84,28 +84,6 @@ def test_the_article_headline_and_neighbours_count_beyond_the_chunk():
     assert column(rows, "chunk_bm25")[by_chunk[2]] == 1.0
 
 
-def test_names_the_question_types_pick_the_article_that_holds_them():
-    idf = {"ohio": 4.0, "state": 1.0, "play": 1.0, "2015": 3.0}
-    q = query("Where did Ohio State play in 2015?", idf)
-    assert ranker.named_terms(q) == frozenset({"ohio", "state", "2015"})
-    named = Candidate(0, "a", 2.0, "Ohio State played in Columbus in 2015.", "", frozenset(idf), 3)
-    other = Candidate(
-        1, "b", 3.0, "The band will play in the state.", "", frozenset({"play", "state"}), 0
-    )
-    also = Candidate(2, "b", 1.0, "They play often.", "", frozenset({"play"}), 1)
-    pairs = snippet_pairs(q, [other, named, also])
-    rows = ranker.feature_rows(q, pairs, [other, named, also])
-    by_chunk = {c.chunk: i for i, (_, c) in enumerate(pairs)}
-    names = column(rows, "names")
-    assert names[by_chunk[0]] == 1.0 and names[by_chunk[1]] == pytest.approx(1 / 8)
-    # Article b has two chunks retrieved and comes first in BM25's order; chunk 1 opens it.
-    assert column(rows, "article_chunks")[by_chunk[1]] == 1.0
-    assert column(rows, "article_chunks")[by_chunk[0]] == 0.5
-    assert column(rows, "article_rank")[by_chunk[1]] == 1.0
-    assert column(rows, "article_rank")[by_chunk[0]] == 0.5
-    assert column(rows, "lead")[by_chunk[1]] == 1.0 and column(rows, "lead")[by_chunk[0]] == 0
-
-
 def test_question_phrases_found_as_phrases_and_packed_matches_score():
     q = query("When did the night trams start?", {"night": 2.0, "tram": 2.0, "start": 1.0})
     tight = Candidate(
@@ -147,13 +125,9 @@ def test_the_shipped_ranker_was_trained_away_from_the_evaluation():
     assert "new_wiki" in about["trained_on"] and "nyt" not in about["trained_on"]
     assert "squaddev" not in about["trained_on"] and about["seed"] == 7
     model = ranker.shipped()
-    assert model.features == ranker.FEATURES and about["model"] in ("linear", "lambdamart")
-    chosen = about[f"validation_{about['model']}"]
-    assert chosen["hit@1"] >= about["validation_hand_weighted"]["hit@1"]
-    rival = "linear" if about["model"] == "lambdamart" else "lambdamart"
-    other = about[f"validation_{rival}"]
-    assert (chosen["hit@1"], chosen["passage@1"]) >= (other["hit@1"], other["passage@1"])
-    assert 0 < model.short_confidence < 1 and about["short_confidence"] == model.short_confidence
+    assert model.features == ranker.FEATURES and isinstance(model, ranker.Linear)
+    assert all(np.isfinite(model.weights)) and 0 < model.short_confidence < 1
+    assert about["validation_ranker"]["hit@1"] >= about["validation_hand_weighted"]["hit@1"]
 
 
 def test_a_ranker_file_with_other_features_is_refused():
