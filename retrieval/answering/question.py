@@ -8,7 +8,7 @@ the text, and carried as one frozen value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from retrieval.answering.kinds import Kind, kind_noun, question_kind
@@ -106,18 +106,30 @@ def analyse(text: str, idf: Callable[[str], float | None], chunks: int) -> Query
 def weigh(query: Query, idf: Callable[[str], float | None], chunks: int) -> Query:
     """The query's term weights and unseen words against an index: how `analyse` weighs a
     question, and how a stored query (a followed topic) is weighed again as the index grows."""
+    weights, unseen = term_weights(query.terms, idf, chunks)
+    first: dict[str, tuple[int, int]] = {}  # where each unseen term was first typed
+    for term, span in zip(query.terms, query.spans, strict=True):
+        first.setdefault(term, span)
+    missing = dict.fromkeys(query.text[a:b] for t, (a, b) in first.items() if t in unseen)
+    return replace(query, weights=weights, unseen=unseen, missing=tuple(missing))
+
+
+def term_weights(
+    terms: Iterable[str], idf: Callable[[str], float | None], chunks: int
+) -> tuple[dict[str, float], frozenset[str]]:
+    """Each distinct term's weight, in first-seen order, and the unseen ones: its idf, or
+    for a term no chunk holds more than any held term weighs (`unseen_weight`). The one
+    weighing rule, for a question and (without a Query per batch) for a followed topic."""
     weights: dict[str, float] = {}
     unseen: set[str] = set()
-    missing: dict[str, None] = {}
-    for term, (start, end) in zip(query.terms, query.spans, strict=True):
+    for term in terms:
         if term in weights:
             continue
         known = idf(term)
         if known is None:
             unseen.add(term)
-            missing[query.text[start:end]] = None
         weights[term] = unseen_weight(chunks) if known is None else known
-    return replace(query, weights=weights, unseen=frozenset(unseen), missing=tuple(missing))
+    return weights, frozenset(unseen)
 
 
 Found = list[tuple[str, int, int]]  # (term, start, end) as analysis finds them

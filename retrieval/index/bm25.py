@@ -106,7 +106,9 @@ class BM25Index:
             writer.add_docs(docs)
             writer.flush()
             indptr, doc_ids, tfs, doc_len = invert(writer.segments(), writer.df)
-        return cls(list(vocabulary), indptr, doc_ids, tfs, doc_len, params or BM25Params())
+        # A plain copy: a Vocabulary would number terms a query looks up.
+        terms, lookup = list(vocabulary), dict(vocabulary)
+        return cls(terms, indptr, doc_ids, tfs, doc_len, params or BM25Params(), vocabulary=lookup)
 
     @classmethod
     def from_forward(

@@ -8,6 +8,7 @@ vocabulary dict, in order of first occurrence.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -112,12 +113,32 @@ class Forward:
 
 def token_ids(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> np.ndarray:
     """The term id of each token (int32), chunk after chunk; unseen terms join `vocabulary`
-    in order of first occurrence. Passes in C only: no Python call per token or term."""
-    tokens = list(chain.from_iterable(docs))
-    unseen = list(itertools.filterfalse(vocabulary.__contains__, dict.fromkeys(tokens)))
-    first = len(vocabulary)
-    vocabulary.update(zip(unseen, range(first, first + len(unseen)), strict=True))
-    return np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    in order of first occurrence. Passes in C only: no Python call per token or term.
+
+    One hash lookup per token is most of an index build's time, so a vocabulary that
+    already holds terms (a corpus' after its first batch) is read once, unseen terms
+    marked -1 and numbered after; an empty one (a file's own) numbers its terms first."""
+    if not vocabulary:
+        tokens = list(chain.from_iterable(docs))
+        vocabulary.update(zip(dict.fromkeys(tokens), itertools.count()))
+        return np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    ids = np.fromiter(
+        map(vocabulary.get, chain.from_iterable(docs), itertools.repeat(-1)),
+        dtype=np.int32,
+        count=int(lengths.sum()),
+    )
+    unseen = np.flatnonzero(ids < 0)
+    if unseen.size:
+        starts = np.cumsum(lengths) - lengths
+        doc = np.searchsorted(starts, unseen, "right") - 1
+        rows = map(docs.__getitem__, doc.tolist())
+        words = list(map(operator.getitem, rows, (unseen - starts[doc]).tolist()))
+        first = len(vocabulary)
+        fresh = dict.fromkeys(words)
+        vocabulary.update(zip(fresh, range(first, first + len(fresh)), strict=True))
+        ids[unseen] = np.fromiter(map(vocabulary.__getitem__, words), np.int32, len(words))
+    return ids
 
 
 def run_starts(keys: np.ndarray) -> np.ndarray:

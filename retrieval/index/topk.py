@@ -311,26 +311,42 @@ def _lookup(
     candidates: np.ndarray,
     scores: np.ndarray,
 ) -> np.ndarray:
-    """Term t's weight at each candidate (sorted ids; 0 where absent).
+    """Term t's weight at each candidate (0 where absent).
 
-    Binary search when the candidates are few next to the postings; otherwise
-    scatter the postings into the (zeroed) scratch buffer and gather."""
+    Binary search when the candidates are few next to the postings; otherwise mark the
+    candidates' places in the (zeroed) scratch buffer, find the postings that hit one,
+    and weigh only those."""
+    a, b = postings.indptr[t], postings.indptr[t + 1]
+    if candidates.size * SCATTER_RATIO < b - a:
+        return _search(postings, weighting, t, idf, candidates)
+    ids = postings.doc_ids[a:b]
+    scores[candidates] = np.arange(1, candidates.size + 1)  # place + 1: 0 is no candidate
+    place = scores[ids]
+    scores[candidates] = 0.0
+    hit = np.flatnonzero(place)
+    out = np.zeros(candidates.size)
+    weights = term_weights(postings.tfs[a:b][hit], weighting.norm[ids[hit]], idf, weighting.k1)
+    out[place[hit].astype(np.intp) - 1] = weights
+    return out
+
+
+def _search(
+    postings: Postings, weighting: Weighting, t: int, idf: float, candidates: np.ndarray
+) -> np.ndarray:
+    """Term t's weight at each candidate (0 where absent), by binary search.
+
+    The candidates take the postings' dtype: searchsorted would otherwise convert the
+    whole posting list to theirs on every call."""
     a, b = postings.indptr[t], postings.indptr[t + 1]
     ids = postings.doc_ids[a:b]
-    k1 = weighting.k1
-    if candidates.size * SCATTER_RATIO < ids.size:
-        out = np.zeros(candidates.size)
-        if ids.size == 0 or candidates.size == 0:
-            return out
-        at = np.minimum(np.searchsorted(ids, candidates), ids.size - 1)
-        hit = ids[at] == candidates
-        found = candidates[hit]
-        out[hit] = term_weights(postings.tfs[a:b][at[hit]], weighting.norm[found], idf, k1)
+    out = np.zeros(candidates.size)
+    if ids.size == 0 or candidates.size == 0:
         return out
-    ids = ids.astype(np.intp)
-    scores[ids] = term_weights(postings.tfs[a:b], weighting.norm[ids], idf, k1)
-    out = scores[candidates]
-    scores[ids] = 0.0
+    at = np.searchsorted(ids, candidates.astype(ids.dtype, copy=False))
+    np.minimum(at, ids.size - 1, out=at)
+    hit = ids[at] == candidates
+    found = candidates[hit]
+    out[hit] = term_weights(postings.tfs[a:b][at[hit]], weighting.norm[found], idf, weighting.k1)
     return out
 
 

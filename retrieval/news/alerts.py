@@ -2,8 +2,10 @@
 
 `collect` runs after every refresh: the articles the store has not seen are matched
 against the active subscriptions (the percolator), the matches of one subscription
-that tell one story become one alert ("also reported by"), and the alerts are queued
-in the transaction that marks those articles seen. `plan` then splits what is owed
+that tell one story become one alert ("also reported by"), a new copy of a story the
+subscription was already alerted to (grouped with those alerts' articles by the same
+rule) becomes no alert but a record that it is covered, and both are queued in the
+transaction that marks those articles seen. `plan` then splits what is owed
 to each channel or member into alerts to send and, over the hourly cap, one
 "N more on X" message per topic. The caller sends, then records what was accepted.
 """
@@ -25,9 +27,14 @@ from retrieval.index.backends.base import source_of
 from retrieval.models import Source
 from retrieval.news.matching import Batch, Match, Percolator, percolate
 from retrieval.news.store import Pending, Store
-from retrieval.news.stories import group
+from retrieval.news.stories import STORY_WINDOW, group
+from retrieval.text.analysis import analyze
 
 HOUR = 3600.0
+# How far back (in queue time) a subscription's alerts are grouped with a new batch: a
+# copy follows its first report within the story window (by date); twice that leaves
+# room for an outlet that files late or a bot that was down.
+ALERTED_LOOKBACK = 2 * STORY_WINDOW
 
 
 @dataclass(frozen=True)
@@ -94,17 +101,38 @@ def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
         engine.config.answers,
         engine.config.bm25,
     )
+    if not matches:
+        store.queue(new_keys, ())
+        return 0
     topics = {s.id: s.topic for s in subscriptions}
     per_topic: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
         per_topic[m.topic].append(m)
-    alerts = []
-    idf = engine.backend.term_stats(sorted(batch.vocabulary)).idf.get if matches else None
+    # What each subscription was alerted to lately and is still in the corpus: a new
+    # article telling one of those stories is a later outlet's copy, not news.
+    by_key = {a.key: a for a in articles}
+    since = time.time() - ALERTED_LOOKBACK.total_seconds()
+    earlier = {
+        topic_id: [by_key[k] for k in keys if k in by_key and k not in wanted]
+        for topic_id, keys in store.alerted(per_topic, since).items()
+    }
+    vocabulary = set(batch.vocabulary)
+    for before in earlier.values():
+        vocabulary.update(t for a in before for t in analyze(f"{a.text}\n{a.headline}"))
+    idf = engine.backend.term_stats(sorted(vocabulary)).idf.get
+    alerts, covered = [], []
     for topic_id, found in per_topic.items():
         by_article = {batch.articles[m.article].key: m for m in found}
-        assert idf is not None
-        for story in group([batch.articles[m.article] for m in found], idf):
-            lead, *rest = story.articles
+        before = earlier.get(topic_id, [])
+        for story in group(before + [batch.articles[m.article] for m in found], idf):
+            told = [a for a in story.articles if a.key not in wanted]
+            fresh = [a for a in story.articles if a.key in wanted]
+            if not fresh:
+                continue
+            if told:  # alerted already: the new copies are covered by that alert
+                covered += [(topic_id, a.key, told[0].key) for a in fresh]
+                continue
+            lead, *rest = fresh
             match = by_article[lead.key]
             alert = Alert(
                 topics[topic_id],
@@ -114,7 +142,7 @@ def collect(store: Store, engine: Engine, kinds: Sequence[str]) -> int:
                 tuple(map(source_of, rest)),
             )
             alerts.append((topic_id, lead.key, alert.payload()))
-    store.queue(new_keys, alerts)
+    store.queue(new_keys, alerts, covered)
     return len(alerts)
 
 

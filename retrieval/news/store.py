@@ -27,7 +27,9 @@ log = logging.getLogger("newsbot.news")
 
 STORE_FILE = "subscriptions.sqlite"  # the bot's
 CLI_STORE_FILE = "follow-cli.sqlite"  # `newsbot follow`'s: its own articles seen
-SCHEMA_VERSION = 1
+# 2: `covered`, a later outlet's copy of a story already alerted (a version 1 store
+# gains the table when opened, and nothing else changes).
+SCHEMA_VERSION = 2
 # Who receives a subscription's alerts: a channel, a member by direct message, or a
 # terminal (`newsbot follow`, which keeps its own subscriptions apart from the bot's).
 KINDS = ("channel", "dm", "cli")
@@ -61,10 +63,17 @@ CREATE TABLE IF NOT EXISTS alerts (
     attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (subscription, article)
 );
+CREATE TABLE IF NOT EXISTS covered (
+    subscription INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    article TEXT NOT NULL,
+    story TEXT NOT NULL,
+    PRIMARY KEY (subscription, article)
+);
 CREATE TABLE IF NOT EXISTS threads (thread INTEGER PRIMARY KEY, last TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS digests (channel INTEGER NOT NULL, day TEXT NOT NULL,
                                     PRIMARY KEY (channel, day));
 CREATE INDEX IF NOT EXISTS alerts_unsent ON alerts (sent) WHERE sent IS NULL;
+CREATE INDEX IF NOT EXISTS alerts_queued ON alerts (queued);  -- `alerted`: the recent ones
 """
 
 
@@ -136,6 +145,8 @@ class Store:
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(version[0]) == 1:  # the schema script above added what 2 has more
+                db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
             elif int(version[0]) != SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(
                     f"schema version {version[0]}, expected {SCHEMA_VERSION}"
@@ -248,8 +259,14 @@ class Store:
             return []
         return [k for k in keys if k not in self._seen]
 
-    def queue(self, seen: Sequence[str], alerts: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
-        """Record articles as seen and the alerts they owe, in one transaction."""
+    def queue(
+        self,
+        seen: Sequence[str],
+        alerts: Iterable[tuple[int, str, dict[str, Any]]],
+        covered: Iterable[tuple[int, str, str]] = (),
+    ) -> None:
+        """Record articles as seen, the alerts they owe and the copies of stories already
+        alerted (subscription, article, the alerted article), in one transaction."""
         now = time.time()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -260,12 +277,36 @@ class Store:
                     "VALUES (?, ?, ?, ?)",
                     ((s, a, json.dumps(p, ensure_ascii=False), now) for s, a, p in alerts),
                 )
+                self._db.executemany("INSERT OR IGNORE INTO covered VALUES (?, ?, ?)", covered)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             if self._seen is not None:
                 self._seen.update(seen)
+
+    def alerted(self, subscriptions: Iterable[int], since: float) -> dict[int, list[str]]:
+        """The articles each subscription was alerted to (queued) since a time, oldest
+        first: what a later copy of the same story is grouped against. One query: what
+        was queued lately is bounded by the hourly caps."""
+        wanted = set(subscriptions)
+        found: dict[int, list[str]] = {}
+        rows = self._query(
+            "SELECT subscription, article FROM alerts WHERE queued >= ? ORDER BY queued, rowid",
+            (since,),
+        )
+        for subscription, article in rows:
+            if subscription in wanted:
+                found.setdefault(subscription, []).append(article)
+        return found
+
+    def covered(self, subscription: int) -> dict[str, str]:
+        """A subscription's later copies of stories it was alerted to: article -> the
+        alerted article."""
+        rows = self._query(
+            "SELECT article, story FROM covered WHERE subscription=?", (subscription,)
+        )
+        return dict(rows)
 
     def pending(self) -> list[Pending]:
         """Alerts owed to active subscriptions, oldest first."""

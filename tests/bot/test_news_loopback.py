@@ -143,6 +143,37 @@ async def test_follow_then_a_new_file_gives_one_alert_in_the_channel_and_one_dm(
         assert alert.status == 200
 
 
+REOPEN_COPY = (  # a second outlet's version of REOPEN, in its own words
+    "reopen-radio.md",
+    "Repaired Kelvin Bridge reopens to traffic at the weekend",
+    "Almer Radio News",
+    "The Kelvin Bridge reopens to traffic on Friday with the cracked girder replaced.",
+)
+
+
+async def test_a_second_outlets_copy_in_a_later_refresh_is_not_a_second_alert(
+    tmp_path, monkeypatch
+):
+    engine, corpus = _engine(tmp_path)
+    async with running_bot(engine, monkeypatch) as h:
+        fake = h.fake
+        await fake.slash(
+            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
+        )
+        await fake.wait_for(lambda c: "/callback" in c.path)
+        await _started(h)
+        _write(corpus, REOPEN)
+        await fake.wait_for(lambda c: bool(_titles(fake.posted_in(CHANNEL_ID))))
+        store = h.bot.store
+        bridge = store.find("Kelvin Bridge", "channel", CHANNEL_ID)
+        _write(corpus, REOPEN_COPY)  # lands after the first alert went out
+        copy = f"{REOPEN_COPY[0]}#0"  # the file's one article
+        await _until(lambda: store.unseen([copy]) == [])  # matched by a later refresh
+        await _settle(fake)
+        assert _titles(fake.posted_in(CHANNEL_ID)) == ["Kelvin Bridge to reopen on Friday"]
+        assert list(store.covered(bridge.id)) == [copy]  # recorded as the alert's story
+
+
 async def _dm(fake, user_id):
     await fake.wait_for(lambda c: user_id in fake.dm_channels)
     return fake.dm_channels[user_id]

@@ -115,9 +115,10 @@ class EmbeddedBackend:
         return Ranked([self.record(int(i)) for i in ids], [float(s) for s in scores])
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
-        idf = {t: self.index.term_idf(t) for t in terms}
-        df = {t: 0 if idf[t] is None else self.index.document_frequency(t) for t in terms}
-        return TermStats(self.index.size, idf, df)
+        idf, df = self.index.term_figures(terms)
+        return TermStats(
+            self.index.size, dict(zip(terms, idf, strict=True)), dict(zip(terms, df, strict=True))
+        )
 
     # -- spelling evidence --
 

@@ -110,3 +110,21 @@ def test_terms_with_idf_at_or_below_zero_are_scored_in_full():
     positive = np.flatnonzero(dense > 0)
     assert sorted(ids.tolist()) == positive.tolist()
     np.testing.assert_array_equal(scores, dense[ids])
+
+
+@pytest.mark.parametrize("count", [3, 40, 1500])  # binary search, then marked places
+def test_a_terms_weights_at_unsorted_candidates_are_its_own(count):
+    index = BM25Index.build(_zipf_docs(3000, seed=7))
+    postings = _postings(index)
+    scratch = np.zeros(index.size)
+    rng = np.random.default_rng(count)
+    for t in (0, 1, 5, 50, len(index.terms) - 1):
+        dense = np.zeros(index.size)
+        a, b = index.indptr[t], index.indptr[t + 1]
+        ids = index.doc_ids[a:b]
+        dense[ids] = okapi.term_weights(index.tfs[a:b], index.norm[ids], index.idf[t], K1)
+        # candidates in no order, some holding the term, some not
+        candidates = rng.permutation(index.size)[:count].astype(np.intp)
+        got = topk._lookup(postings, index.weighting, t, index.idf[t], candidates, scratch)
+        np.testing.assert_array_equal(got, dense[candidates])
+        assert not scratch.any()  # the scratch buffer is left zeroed for the next query

@@ -89,6 +89,46 @@ def test_one_story_from_two_outlets_is_one_alert_with_also_reported_by(tmp_path)
     assert [s.publisher for s in Alert.of(pending.payload).also] == ["Almer Radio News"]
 
 
+def test_a_later_copy_of_a_story_already_alerted_is_covered_not_alerted_again(tmp_path):
+    corpus, engine, store = _start(tmp_path)
+    bridge, _ = store.follow("Kelvin Bridge", "channel", 1, 1)
+    collect(store, engine, KINDS)
+    _write(
+        corpus,
+        "r1.md",
+        "Kelvin Bridge to reopen on Friday",
+        "Almer Gazette",
+        "Kelvin Bridge will reopen on Friday once the cracked girder is replaced, "
+        "engineer Mira Osei said.",
+    )
+    engine = engine.refreshed()
+    assert collect(store, engine, KINDS) == 1
+    _write(  # the next refresh: a second outlet's version of the same story
+        corpus,
+        "r2.md",
+        "Repaired Kelvin Bridge reopens at the weekend",
+        "Almer Radio News",
+        "Mira Osei said the Kelvin Bridge reopens on Friday with a new girder under its main span.",
+    )
+    engine = engine.refreshed()
+    assert collect(store, engine, KINDS) == 0
+    (alerted,) = [a.key for a in engine.texts() if a.file == "r1.md"]
+    (copy,) = [a.key for a in engine.texts() if a.file == "r2.md"]
+    assert store.covered(bridge.id) == {copy: alerted}
+    store.close()
+    store = Store(tmp_path / "s.sqlite")  # durable: a restart does not alert it either
+    assert store.covered(bridge.id) == {copy: alerted}
+    assert collect(store, engine, KINDS) == 0
+    _write(
+        corpus,
+        "toll.md",
+        "Kelvin Bridge toll plan dropped",
+        "Outlet 9",
+        "Councillors dropped a plan to charge drivers a toll to cross the bridge on Tuesday.",
+    )
+    assert collect(store, engine.refreshed(), KINDS) == 1  # another story: its own alert
+
+
 def test_alerts_over_the_hourly_cap_are_folded_into_one_message_per_topic(tmp_path):
     corpus, engine, store = _start(tmp_path)
     store.follow("Kelvin Bridge", "channel", 1, 1)

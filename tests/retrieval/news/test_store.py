@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
-from retrieval.news.store import MAX_FOLLOWS, FollowError, Store
+from retrieval.news.store import MAX_FOLLOWS, SCHEMA_VERSION, FollowError, Store
 
 
 def test_a_subscription_survives_reopening_and_is_not_duplicated(tmp_path):
@@ -79,3 +81,25 @@ def test_bad_topics_and_too_many_are_refused(tmp_path):
         store.follow(f"topic {i}", "dm", 1, 1)
     with pytest.raises(FollowError, match="unfollow one first"):
         store.follow("one more", "dm", 1, 1)
+
+
+def test_a_version_1_store_opens_with_its_subscriptions_and_alerts_kept(tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    kept, _ = store.follow("night trams", "channel", 1, 1)
+    store.unseen(["a"])  # first use: the archive seen
+    store.queue(["b"], [(kept.id, "b", {"x": 1})])
+    store.close()
+    db = sqlite3.connect(path)  # as schema 1 left it: no table of covered copies
+    db.execute("DROP TABLE covered")
+    db.execute("UPDATE meta SET value='1' WHERE key='schema'")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.moved_aside is None
+    assert [s.topic for s in store.subscriptions()] == ["night trams"]
+    assert [p.article for p in store.pending()] == ["b"]
+    store.queue(["c"], [], [(kept.id, "c", "b")])  # and it can record covered copies now
+    assert store.covered(kept.id) == {"c": "b"}
+    version = store._query("SELECT value FROM meta WHERE key='schema'")
+    assert version == [(str(SCHEMA_VERSION),)]
