@@ -23,12 +23,16 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.answering.question import Query
 from retrieval.answering.snippets import Candidate, Snippet, cover_width, coverage
 from retrieval.text.analysis import spans
+
+if TYPE_CHECKING:  # imported when the trees are first used: it takes a second to load
+    import lightgbm
 
 # Chunks retrieved for the per-article evidence: deeper than the answer candidates, so an
 # article's other passages on the question are seen; cheap (records of the top chunks only).
@@ -59,40 +63,78 @@ FEATURES = (
 
 
 @dataclass(frozen=True)
-class Ranker:
+class Linear:
     """A linear model over standardised features: score = ((x - mean) / scale) . weights."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     weights: tuple[float, ...]
+    short_confidence: float = 0.5  # see `Ranker`
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         mean, scale = np.asarray(self.mean), np.asarray(self.scale)
         return ((rows - mean) / scale) @ np.asarray(self.weights)
 
-    def to_json(self, about: Mapping[str, object]) -> str:
-        model = {
+    def model(self) -> dict[str, object]:
+        return {
+            "kind": "linear",
             "features": list(self.features),
             "mean": list(self.mean),
             "scale": list(self.scale),
             "weights": list(self.weights),
+            "short_confidence": self.short_confidence,
         }
-        return json.dumps({"model": model, "about": dict(about)}, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class Forest:
+    """LambdaMART: boosted regression trees (LightGBM's text model) scoring each candidate."""
+
+    features: tuple[str, ...]
+    trees: str  # LightGBM's model, as its model_to_string() writes it
+    short_confidence: float = 0.5  # see `Ranker`
+
+    @functools.cached_property
+    def booster(self) -> lightgbm.Booster:
+        import lightgbm
+
+        return lightgbm.Booster(model_str=self.trees)
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+
+    def model(self) -> dict[str, object]:
+        return {
+            "kind": "lambdamart",
+            "features": list(self.features),
+            "trees": self.trees,
+            "short_confidence": self.short_confidence,
+        }
+
+
+# The shipped model, whichever kind won on the training splits' validation questions; its
+# `short_confidence` is the probability (softmax of its scores among a question's candidates)
+# from which a short answer is shown, calibrated on those questions by train_ranker.py.
+Ranker = Linear | Forest
+
+
+def to_json(ranker: Ranker, about: Mapping[str, object]) -> str:
+    return json.dumps({"model": ranker.model(), "about": dict(about)}, indent=1) + "\n"
 
 
 def from_json(text: str) -> Ranker:
     """The ranker a JSON file holds; ValueError when its features are not this module's."""
     model = json.loads(text)["model"]
-    ranker = Ranker(
-        tuple(model["features"]),
-        tuple(model["mean"]),
-        tuple(model["scale"]),
-        tuple(model["weights"]),
+    features = tuple(model["features"])
+    if features != FEATURES:
+        raise ValueError(f"ranker features {features} are not {FEATURES}")
+    confidence = float(model["short_confidence"])
+    if model["kind"] == "lambdamart":
+        return Forest(features, model["trees"], confidence)
+    return Linear(
+        features, tuple(model["mean"]), tuple(model["scale"]), tuple(model["weights"]), confidence
     )
-    if ranker.features != FEATURES:
-        raise ValueError(f"ranker features {ranker.features} are not {FEATURES}")
-    return ranker
 
 
 @functools.cache

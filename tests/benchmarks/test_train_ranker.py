@@ -78,9 +78,9 @@ def test_training_is_seeded_and_writes_a_model_the_engine_loads(splits, tmp_path
     train_ranker.main([*args, "--out", str(first)])
     train_ranker.main([*args, "--out", str(again)])
     model = ranker.from_json(first.read_text())
-    assert model.weights == ranker.from_json(again.read_text()).weights
-    assert any(w != 0 for w in model.weights)
+    assert model == ranker.from_json(again.read_text())
     about = json.loads(first.read_text())["about"]
+    assert about["model"] in ("linear", "lambdamart") and 0 < model.short_confidence < 1
     assert about["seed"] == 3 and "nyt" not in about["trained_on"]
     assert about["training_questions"] + about["validation_questions"] > 0
 
@@ -104,3 +104,42 @@ def test_the_fit_prefers_the_feature_that_marks_the_answer():
     assert int(np.argmax(np.abs(model.weights))) == 0 and model.weights[0] > 0
     assert train_ranker.figures(groups, model)["hit@1"] >= 95.0
     assert train_ranker.figures(groups, None)["hit@1"] < 50.0  # the given order is chance
+
+
+def test_lambdamart_learns_the_same_from_the_same_groups():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(400):
+        rows = rng.random((4, len(ranker.FEATURES)))
+        labels = np.zeros(4)
+        labels[int(np.argmax(rows[:, 0]))] = 1.0
+        groups.append(train_ranker.Group(rows, labels))
+    model = train_ranker.fit_lambdamart(groups, trees=50)
+    assert train_ranker.figures(groups, model)["hit@1"] >= 90.0
+    again = ranker.from_json(ranker.to_json(model, {}))
+    assert np.allclose(again.scores(groups[0].rows), model.scores(groups[0].rows))
+
+
+def test_the_short_confidence_is_the_lowest_that_keeps_the_exact_match():
+    import numpy as np
+
+    def group(sure: bool) -> train_ranker.Group:
+        # A sure question: one strong candidate whose span is right; else an even split
+        # between two candidates whose spans are wrong.
+        rows = np.zeros((2, len(ranker.FEATURES)))
+        rows[0, 0] = 5.0 if sure else 0.0
+        span = "1921" if sure else "1066"
+        return train_ranker.Group(rows, np.array([1.0, 0.0]), True, ("1921",), ((span,), ()))
+
+    groups = [group(True)] * 3 + [group(False)] * 2
+    linear = ranker.Linear(
+        ranker.FEATURES,
+        (0.0,) * len(ranker.FEATURES),
+        (1.0,) * len(ranker.FEATURES),
+        (1.0,) + (0.0,) * (len(ranker.FEATURES) - 1),
+    )
+    assert train_ranker.short_figures(groups, linear, 0.5) == {"shown": 100.0, "em": 60.0}
+    assert train_ranker.short_figures(groups, linear, 0.55) == {"shown": 60.0, "em": 100.0}
+    assert train_ranker.calibrated_confidence(groups, linear) == 0.55

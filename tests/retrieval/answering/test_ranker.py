@@ -125,12 +125,13 @@ def test_the_shipped_ranker_was_trained_away_from_the_evaluation():
     assert "new_wiki" in about["trained_on"] and "nyt" not in about["trained_on"]
     assert "squaddev" not in about["trained_on"] and about["seed"] == 7
     model = ranker.shipped()
-    assert model.features == ranker.FEATURES and all(np.isfinite(model.weights))
+    assert model.features == ranker.FEATURES and isinstance(model, ranker.Linear)
+    assert all(np.isfinite(model.weights)) and 0 < model.short_confidence < 1
     assert about["validation_ranker"]["hit@1"] >= about["validation_hand_weighted"]["hit@1"]
 
 
 def test_a_ranker_file_with_other_features_is_refused():
-    text = ranker.shipped().to_json({})
+    text = ranker.to_json(ranker.shipped(), {})
     data = json.loads(text)
     data["model"]["features"] = ["chunk_bm25"]
     with pytest.raises(ValueError, match="features"):
