@@ -57,6 +57,17 @@ def test_bench_retrieval_agrees_with_rank_bm25(tmp_path):
     assert newsbot["top10_overlap"] == 1.0 and newsbot["max_score_diff"] < 1e-9
 
 
+def test_bench_scale_restarts_a_segmented_index_and_checks_every_query(tmp_path):
+    row = run_bench(
+        tmp_path,
+        "bench_scale.py",
+        *("--chunks", "3000", "--segment", "1000", "--queries", "10", "--folder", str(tmp_path)),
+    )
+    assert row["chunks"] == 3000 and row["segments"] == 3 and row["merges"] == 0
+    assert row["queries"] == 10 and row["top10_exact"] == 1.0
+    assert row["restart_first_answer_s"] > 0
+
+
 def test_bench_load_answers_every_question(tmp_path):
     rows = run_bench(
         tmp_path,
