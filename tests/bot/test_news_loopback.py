@@ -95,6 +95,13 @@ async def _started(harness) -> None:
     raise AssertionError("the alert loop never started")
 
 
+async def _follow_in_channel(h, topic: str = "Kelvin Bridge") -> None:
+    """A moderator follows `topic` for the channel; the alert loop has taken its first look."""
+    await h.fake.slash("follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic=topic)
+    await h.fake.wait_for(lambda c: "/callback" in c.path)
+    await _started(h)
+
+
 async def _until(done, seconds: float = 15.0) -> None:
     """Wait for a condition on the bot's side (the store), which no fake call signals."""
     for _ in range(int(seconds / POLL)):
@@ -157,11 +164,7 @@ async def test_a_second_outlets_copy_in_a_later_refresh_is_not_a_second_alert(
     engine, corpus = _engine(tmp_path)
     async with running_bot(engine, monkeypatch) as h:
         fake = h.fake
-        await fake.slash(
-            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
-        )
-        await fake.wait_for(lambda c: "/callback" in c.path)
-        await _started(h)
+        await _follow_in_channel(h)
         _write(corpus, REOPEN)
         await fake.wait_for(lambda c: bool(_titles(fake.posted_in(CHANNEL_ID))))
         store = h.bot.store
@@ -182,11 +185,7 @@ async def _dm(fake, user_id):
 async def test_a_restart_neither_repeats_nor_loses_an_alert(tmp_path, monkeypatch):
     engine, corpus = _engine(tmp_path)
     async with running_bot(engine, monkeypatch) as h:
-        await h.fake.slash(
-            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
-        )
-        await h.fake.wait_for(lambda c: "/callback" in c.path)
-        await _started(h)
+        await _follow_in_channel(h)
         _write(corpus, REOPEN)
         store = h.bot.store
         await _until(lambda: store.delivered_since("channel", CHANNEL_ID, 0) == 1)
@@ -215,11 +214,7 @@ async def test_an_alert_discord_took_but_the_store_did_not_record_is_not_posted_
             record(pending, summarised)
 
         monkeypatch.setattr(store, "sent", sent_but_not_recorded)
-        await h.fake.slash(
-            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
-        )
-        await h.fake.wait_for(lambda c: "/callback" in c.path)
-        await _started(h)
+        await _follow_in_channel(h)
         _write(corpus, REOPEN)
         await _until(lambda: store.delivered_since("channel", CHANNEL_ID, 0) == 1)
         await _settle(h.fake)
@@ -233,11 +228,7 @@ async def test_alerts_over_the_hourly_cap_become_one_more_message(tmp_path, monk
     engine, corpus = _engine(tmp_path, per_channel_per_hour=1)
     async with running_bot(engine, monkeypatch) as h:
         fake = h.fake
-        await fake.slash(
-            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
-        )
-        await fake.wait_for(lambda c: "/callback" in c.path)
-        await _started(h)
+        await _follow_in_channel(h)
         for article in (REOPEN, TOLL, LIGHTS):
             _write(corpus, article)
         await fake.wait_for(lambda c: len(fake.posted_in(CHANNEL_ID)) >= 2)
@@ -253,11 +244,7 @@ async def test_a_channel_the_bot_cannot_post_in_is_paused_not_retried(
     engine, corpus = _engine(tmp_path)
     async with running_bot(engine, monkeypatch) as h:
         fake = h.fake
-        await fake.slash(
-            "follow", MODERATOR, permissions=MODERATOR_PERMISSIONS, topic="Kelvin Bridge"
-        )
-        await fake.wait_for(lambda c: "/callback" in c.path)
-        await _started(h)
+        await _follow_in_channel(h)
         missing = {"message": "Missing Permissions", "code": 50013}
         fake.faults[("POST", f"/channels/{CHANNEL_ID}/messages")] = [(403, missing)] * 50
         _write(corpus, REOPEN)
