@@ -65,25 +65,28 @@ def test_a_new_article_on_a_followed_topic_is_queued_once(tmp_path):
     assert collect(again, engine, KINDS) == 0
 
 
+# One story told by two outlets in different words (file, headline, publisher, body).
+GAZETTE_REPORT = (
+    "r1.md",
+    "Kelvin Bridge to reopen on Friday",
+    "Almer Gazette",
+    "Kelvin Bridge will reopen on Friday once the cracked girder is replaced, "
+    "engineer Mira Osei said.",
+)
+RADIO_REPORT = (
+    "r2.md",
+    "Repaired Kelvin Bridge reopens at the weekend",
+    "Almer Radio News",
+    "Mira Osei said the Kelvin Bridge reopens on Friday with a new girder under its main span.",
+)
+
+
 def test_one_story_from_two_outlets_is_one_alert_with_also_reported_by(tmp_path):
     corpus, engine, store = _start(tmp_path)
     store.follow("Kelvin Bridge", "channel", 1, 1)
     collect(store, engine, KINDS)
-    _write(
-        corpus,
-        "r1.md",
-        "Kelvin Bridge to reopen on Friday",
-        "Almer Gazette",
-        "Kelvin Bridge will reopen on Friday once the cracked girder is replaced, "
-        "engineer Mira Osei said.",
-    )
-    _write(
-        corpus,
-        "r2.md",
-        "Repaired Kelvin Bridge reopens at the weekend",
-        "Almer Radio News",
-        "Mira Osei said the Kelvin Bridge reopens on Friday with a new girder under its main span.",
-    )
+    _write(corpus, *GAZETTE_REPORT)
+    _write(corpus, *RADIO_REPORT)
     assert collect(store, engine.refreshed(), KINDS) == 1
     (pending,) = store.pending()
     assert [s.publisher for s in Alert.of(pending.payload).also] == ["Almer Radio News"]
@@ -93,23 +96,10 @@ def test_a_later_copy_of_a_story_already_alerted_is_covered_not_alerted_again(tm
     corpus, engine, store = _start(tmp_path)
     bridge, _ = store.follow("Kelvin Bridge", "channel", 1, 1)
     collect(store, engine, KINDS)
-    _write(
-        corpus,
-        "r1.md",
-        "Kelvin Bridge to reopen on Friday",
-        "Almer Gazette",
-        "Kelvin Bridge will reopen on Friday once the cracked girder is replaced, "
-        "engineer Mira Osei said.",
-    )
+    _write(corpus, *GAZETTE_REPORT)
     engine = engine.refreshed()
     assert collect(store, engine, KINDS) == 1
-    _write(  # the next refresh: a second outlet's version of the same story
-        corpus,
-        "r2.md",
-        "Repaired Kelvin Bridge reopens at the weekend",
-        "Almer Radio News",
-        "Mira Osei said the Kelvin Bridge reopens on Friday with a new girder under its main span.",
-    )
+    _write(corpus, *RADIO_REPORT)  # the next refresh: a second outlet's version
     engine = engine.refreshed()
     assert collect(store, engine, KINDS) == 0
     (alerted,) = [a.key for a in engine.texts() if a.file == "r1.md"]
